@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "mfa_face"
+
+urlpatterns = [
+    path("", views.FaceStepView.as_view(), name="step"),
+    path("enroll/", views.EnrollView.as_view(), name="enroll"),
+    path("verify/", views.VerifyView.as_view(), name="verify"),
+]

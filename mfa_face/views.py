@@ -1,0 +1,205 @@
+"""The face step of the hosted login: the camera page and its two endpoints."""
+
+import logging
+
+from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from authn import transaction as login
+from authn.models import EndUser
+
+from . import engine, factor
+from .conf import settings as face_settings
+from .models import FaceDevice
+
+logger = logging.getLogger(__name__)
+
+# HTTP status of each rejection code; anything not listed is a 400.
+ERROR_STATUS = {
+    "image_too_large": 413,
+    "unsupported_image_type": 415,
+    "no_face": 422,
+    "multiple_faces": 422,
+    "inconsistent_frames": 422,
+}
+
+
+def error_response(code, message, status=None, **extra):
+    """Return the JSON body every face-step rejection uses."""
+    body = {"code": code, "message": message, **extra}
+    return JsonResponse(body, status=status or ERROR_STATUS.get(code, 400))
+
+
+class FaceStepMixin:
+    """Resolves the app and the login transaction waiting for the face step."""
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, client_id, *args, **kwargs):
+        self.app = login.get_app(client_id)
+        if self.app is None:
+            raise Http404("No application has this client id.")
+
+        self.transaction = login.pending_face_step(request, self.app)
+        self.end_user = None
+        if self.transaction is not None:
+            self.end_user = EndUser.objects.filter(
+                pk=self.transaction.user_id, pool=self.app.pool, is_active=True
+            ).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def face_device(self):
+        return FaceDevice.objects.filter(user=self.end_user, confirmed=True).first()
+
+
+class FaceStepView(FaceStepMixin, View):
+    """The camera page: enrollment the first time, verification afterwards."""
+
+    def get(self, request):
+        if self.end_user is None:
+            return redirect("authn:login", client_id=self.app.client_id)
+
+        enrolled = self.face_device() is not None
+        mode = "verify" if enrolled else "enroll"
+        return render(
+            request,
+            "mfa_face/face_step.html",
+            {
+                "app": self.app,
+                "end_user": self.end_user,
+                "mode": mode,
+                "transaction_id": self.transaction.id,
+                "upload_url": reverse(f"mfa_face:{mode}", args=[self.app.client_id]),
+                "done_url": reverse("authn:done", args=[self.app.client_id]),
+                "burst_frames": face_settings.MFA_FACE_BURST_FRAMES,
+            },
+        )
+
+
+class FrameUploadView(FaceStepMixin, View):
+    """Base of the two JSON endpoints that receive a burst of frames."""
+
+    def post(self, request):
+        if self.end_user is None:
+            return error_response(
+                "no_pending_sign_in",
+                "No sign-in is waiting for the face step. Sign in with your password first.",
+                status=403,
+            )
+
+        try:
+            transaction_id = request.POST.get("transaction", "")
+            uploads = request.FILES.getlist("frame")
+        except MultiPartParserError:
+            return error_response(
+                "malformed_upload", "The upload could not be read. Reload the page and try again."
+            )
+
+        if transaction_id != self.transaction.id:
+            return error_response(
+                "transaction_mismatch",
+                "This face step belongs to another sign-in. Reload the page and try again.",
+                status=403,
+            )
+
+        frames, problem = read_frames(uploads)
+        if problem is not None:
+            return problem
+
+        try:
+            return self.handle_frames(frames)
+        except engine.FaceError as error:
+            logger.info(
+                "face step rejected app=%s user=%s code=%s",
+                self.app.pk,
+                self.end_user.pk,
+                error.code,
+            )
+            return error_response(error.code, error.message)
+
+    def succeed(self, status, message):
+        login.complete_face_step(self.request, self.app, self.transaction)
+        return JsonResponse(
+            {
+                "status": status,
+                "message": message,
+                "redirect": reverse("authn:done", args=[self.app.client_id]),
+            }
+        )
+
+
+class EnrollView(FrameUploadView):
+    def handle_frames(self, frames):
+        if self.face_device() is not None:
+            return error_response(
+                "already_enrolled",
+                "A face is already enrolled for this account. Reload the page to verify it.",
+                status=409,
+            )
+
+        factor.enroll(self.end_user, frames)
+        return self.succeed("enrolled", "Your face is enrolled and you are signed in.")
+
+
+class VerifyView(FrameUploadView):
+    def handle_frames(self, frames):
+        device = self.face_device()
+        if device is None:
+            return error_response(
+                "not_enrolled",
+                "No face is enrolled for this account yet. Reload the page to enroll.",
+                status=409,
+            )
+
+        allowed, details = device.verify_is_allowed()
+        if not allowed:
+            return locked_response(details)
+
+        result = factor.verify(device, frames)
+        if not result.matched:
+            return error_response(
+                "face_mismatch",
+                "The face does not match the enrolled face. Face the camera and try again.",
+                status=401,
+            )
+        return self.succeed("verified", "Face verified. You are signed in.")
+
+
+def locked_response(details):
+    locked_until = (details or {}).get("locked_until")
+    until = locked_until.isoformat() if locked_until else None
+    return error_response(
+        "face_locked",
+        "Too many failed face checks. Wait a moment and try again.",
+        status=429,
+        locked_until=until,
+    )
+
+
+def read_frames(uploads):
+    """Return (frames, None), or (None, error response) when the upload is bad."""
+    if not uploads:
+        return None, error_response(
+            "no_frames", "No camera frames were received. Allow the camera and try again."
+        )
+
+    if len(uploads) > face_settings.MFA_FACE_MAX_FRAMES:
+        return None, error_response(
+            "too_many_frames",
+            f"At most {face_settings.MFA_FACE_MAX_FRAMES} frames are accepted per attempt.",
+        )
+
+    frames = []
+    for upload in uploads:
+        if upload.size > face_settings.MFA_FACE_MAX_FRAME_BYTES:
+            return None, error_response(
+                "image_too_large",
+                "A camera frame is larger than "
+                f"{face_settings.MFA_FACE_MAX_FRAME_BYTES} bytes. Try again.",
+            )
+        frames.append(upload.read())
+    return frames, None

@@ -1,0 +1,58 @@
+"""Fixtures shared by the view and browser tests."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from authn.models import Application, EndUser, UserPool
+
+from .faces import face_bytes
+
+END_USER_PASSWORD = "correct horse battery staple"
+ADMIN_PASSWORD = "console password 42"
+
+
+@pytest.fixture
+def admin(db):
+    return get_user_model().objects.create_user(
+        username="owner@example.com", email="owner@example.com", password=ADMIN_PASSWORD
+    )
+
+
+@pytest.fixture
+def other_admin(db):
+    return get_user_model().objects.create_user(
+        username="other@example.com", email="other@example.com", password=ADMIN_PASSWORD
+    )
+
+
+@pytest.fixture
+def pool(admin):
+    return UserPool.objects.create(owner=admin, name="Pool A")
+
+
+@pytest.fixture
+def app(pool):
+    return Application.objects.create(pool=pool, name="App A")
+
+
+@pytest.fixture
+def face_app(app):
+    """An app whose own security rules turn Face Recognition on."""
+    app.custom_security_rules = True
+    app.face_mfa_enabled = True
+    app.save()
+    return app
+
+
+@pytest.fixture
+def end_user(pool):
+    user = EndUser(pool=pool, username="alice", email="Alice@Example.com", phone="+12025550100")
+    user.set_password(END_USER_PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def photo():
+    """Return the bytes of a photo from the shared face set, by relative path."""
+    return face_bytes
