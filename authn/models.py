@@ -54,7 +54,9 @@ class UserPool(models.Model):
 class Application(models.Model):
     """A self-built app: a relying party that uses the hosted login."""
 
-    pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="applications")
+    pool = models.ForeignKey(
+        UserPool, on_delete=models.CASCADE, related_name="applications"
+    )
     name = models.CharField(max_length=100)
     client_id = models.CharField(max_length=64, unique=True, default=generate_client_id)
     redirect_uri = models.URLField(blank=True)
@@ -83,9 +85,11 @@ class EndUser(models.Model):
     pool = models.ForeignKey(UserPool, on_delete=models.CASCADE, related_name="users")
     # Stable subject identifier; the username can change, this never does.
     sub = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    username = models.CharField(max_length=150, null=True, blank=True)
-    email = models.EmailField(null=True, blank=True)
-    phone = models.CharField(max_length=16, null=True, blank=True)
+    # NULL, not "", marks an unused identifier, so the per-pool unique
+    # constraints below ignore it.
+    username = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001
+    email = models.EmailField(null=True, blank=True)  # noqa: DJ001
+    phone = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001
     password = models.CharField(max_length=128)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,7 +104,9 @@ class EndUser(models.Model):
             models.UniqueConstraint(
                 "pool", Lower("email"), name="enduser_unique_email_per_pool"
             ),
-            models.UniqueConstraint(fields=["pool", "phone"], name="enduser_unique_phone_per_pool"),
+            models.UniqueConstraint(
+                fields=["pool", "phone"], name="enduser_unique_phone_per_pool"
+            ),
             models.CheckConstraint(
                 condition=Q(username__isnull=False)
                 | Q(email__isnull=False)

@@ -17,7 +17,7 @@ from .policy import face_mfa_required
 
 SESSION_KEY = "authn.login"
 
-FACTOR_PASSWORD = "pwd"
+FACTOR_PASSWORD = "pwd"  # noqa: S105 (an RFC 8176 amr value, not a secret)
 FACTOR_FACE = "face"
 
 
@@ -144,7 +144,9 @@ def signed_in_user(request, app):
     ):
         return None
 
-    user = EndUser.objects.filter(pk=transaction.user_id, pool=pool, is_active=True).first()
+    user = EndUser.objects.filter(
+        pk=transaction.user_id, pool=pool, is_active=True
+    ).first()
     return user
 
 
@@ -158,4 +160,6 @@ def sign_out(request, app):
 
 def get_app(client_id):
     """Return the application for ``client_id`` with its pool, or None."""
-    return Application.objects.select_related("pool").filter(client_id=client_id).first()
+    return (
+        Application.objects.select_related("pool").filter(client_id=client_id).first()
+    )

@@ -36,8 +36,12 @@ class HostedLoginView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def render_page(self, template, context=None, status=200):
-        return render(request=self.request, template_name=template, status=status,
-                      context={"app": self.app, **(context or {})})
+        return render(
+            request=self.request,
+            template_name=template,
+            status=status,
+            context={"app": self.app, **(context or {})},
+        )
 
 
 class SignInView(HostedLoginView):
@@ -52,7 +56,9 @@ class SignInView(HostedLoginView):
             return self.render_page("authn/login.html", {"form": form}, status=400)
 
         user = authenticate_password(
-            self.app.pool, form.cleaned_data["identifier"], form.cleaned_data["password"]
+            self.app.pool,
+            form.cleaned_data["identifier"],
+            form.cleaned_data["password"],
         )
         if user is None:
             logger.info(
@@ -136,7 +142,10 @@ class SignOutView(HostedLoginView):
         return redirect("authn:login", client_id=self.app.client_id)
 
 
-FACTOR_LABELS = {login.FACTOR_PASSWORD: "Password", login.FACTOR_FACE: "Face Recognition"}
+FACTOR_LABELS = {
+    login.FACTOR_PASSWORD: "Password",
+    login.FACTOR_FACE: "Face Recognition",
+}
 
 
 def factor_labels(factors):

@@ -43,7 +43,9 @@ class AdminRegistrationForm(forms.Form):
             return cleaned
 
         if password1:
-            candidate = get_user_model()(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            candidate = get_user_model()(
+                username=cleaned.get("email", ""), email=cleaned.get("email", "")
+            )
             try:
                 password_validation.validate_password(password1, candidate)
             except ValidationError as error:
@@ -59,7 +61,8 @@ class AdminRegistrationForm(forms.Form):
 
 class AdminSignInForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="Email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
     error_messages = {
@@ -83,17 +86,24 @@ class ApplicationForm(forms.ModelForm):
         model = Application
         fields = ["name", "redirect_uri"]
         labels = {"name": "App name", "redirect_uri": "Redirect URI"}
-        help_texts = {"redirect_uri": "Where your app receives the sign-in result. Optional for now."}
+        help_texts = {
+            "redirect_uri": "Where your app receives the sign-in result. Optional for now."
+        }
 
 
 class EndUserCreateForm(forms.Form):
     username = forms.CharField(label="Username", max_length=150, required=False)
     email = forms.EmailField(label="Email", required=False)
     phone = forms.CharField(
-        label="Phone", max_length=32, required=False, help_text="International form, for example +12025550100."
+        label="Phone",
+        max_length=32,
+        required=False,
+        help_text="International form, for example +12025550100.",
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def __init__(self, *args, pool, **kwargs):
@@ -103,14 +113,24 @@ class EndUserCreateForm(forms.Form):
     def clean_username(self):
         username = self.cleaned_data["username"].strip() or None
         if username and "@" in username:
-            raise ValidationError("A username cannot contain @. Put an email in the Email field.")
-        if username and EndUser.objects.filter(pool=self.pool, username=username).exists():
-            raise ValidationError("A user with this username already exists in this pool.")
+            raise ValidationError(
+                "A username cannot contain @. Put an email in the Email field."
+            )
+        if (
+            username
+            and EndUser.objects.filter(pool=self.pool, username=username).exists()
+        ):
+            raise ValidationError(
+                "A user with this username already exists in this pool."
+            )
         return username
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower() or None
-        if email and EndUser.objects.filter(pool=self.pool, email__iexact=email).exists():
+        if (
+            email
+            and EndUser.objects.filter(pool=self.pool, email__iexact=email).exists()
+        ):
             raise ValidationError("A user with this email already exists in this pool.")
         return email
 
@@ -120,7 +140,9 @@ class EndUserCreateForm(forms.Form):
             return None
         phone = normalize_phone(phone)
         if EndUser.objects.filter(pool=self.pool, phone=phone).exists():
-            raise ValidationError("A user with this phone number already exists in this pool.")
+            raise ValidationError(
+                "A user with this phone number already exists in this pool."
+            )
         return phone
 
     def clean(self):

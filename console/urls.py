@@ -18,10 +18,18 @@ urlpatterns = [
     path(pool + "apps/", views.AppListView.as_view(), name="app_list"),
     path(pool + "apps/new/", views.AppCreateView.as_view(), name="app_create"),
     path(app, views.AppDetailView.as_view(), name="app_detail"),
-    path(app + "custom-security-rules/", views.AppCustomRulesView.as_view(), name="app_custom_rules"),
+    path(
+        app + "custom-security-rules/",
+        views.AppCustomRulesView.as_view(),
+        name="app_custom_rules",
+    ),
     path(app + "face-mfa/", views.AppFaceMfaView.as_view(), name="app_face_mfa"),
     path(pool + "security/mfa/", views.PoolMfaView.as_view(), name="pool_mfa"),
-    path(pool + "security/mfa/face/", views.PoolFaceMfaView.as_view(), name="pool_face_mfa"),
+    path(
+        pool + "security/mfa/face/",
+        views.PoolFaceMfaView.as_view(),
+        name="pool_face_mfa",
+    ),
     path(
         pool + "security/mfa/sources/password/",
         views.PoolPasswordSourceView.as_view(),

@@ -91,14 +91,19 @@ class PoolView(ConsoleView):
 
     def render_page(self, template, context=None, status=200):
         return super().render_page(
-            template, {"pool": self.pool, "section": self.section, **(context or {})}, status
+            template,
+            {"pool": self.pool, "section": self.section, **(context or {})},
+            status,
         )
 
 
 class HomeView(ConsoleView):
     def get(self, request):
         pools = self.owned_pools()
-        current = pools.filter(pk=request.session.get(CURRENT_POOL_KEY)).first() or pools.first()
+        current = (
+            pools.filter(pk=request.session.get(CURRENT_POOL_KEY)).first()
+            or pools.first()
+        )
         if current is None:
             return redirect("console:pool_create")
         return redirect("console:app_list", pool_id=current.pk)
@@ -114,7 +119,9 @@ class PoolCreateView(ConsoleView):
 
     def get(self, request):
         first = not self.owned_pools().exists()
-        return self.render_page(self.template_name, {"form": UserPoolForm(), "first": first})
+        return self.render_page(
+            self.template_name, {"form": UserPoolForm(), "first": first}
+        )
 
     def post(self, request):
         form = UserPoolForm(request.POST)
@@ -131,7 +138,9 @@ class PoolCreateView(ConsoleView):
 
 class PoolSwitchView(ConsoleView):
     def post(self, request):
-        pool = get_object_or_404(UserPool, pk=request.POST.get("pool"), owner=request.user)
+        pool = get_object_or_404(
+            UserPool, pk=request.POST.get("pool"), owner=request.user
+        )
         request.session[CURRENT_POOL_KEY] = pool.pk
         return redirect("console:app_list", pool_id=pool.pk)
 
@@ -140,7 +149,9 @@ class AppListView(PoolView):
     section = "apps"
 
     def get(self, request):
-        return self.render_page("console/app_list.html", {"apps": self.pool.applications.all()})
+        return self.render_page(
+            "console/app_list.html", {"apps": self.pool.applications.all()}
+        )
 
 
 class AppCreateView(PoolView):
@@ -173,7 +184,9 @@ class AppView(PoolView):
 class AppDetailView(AppView):
     def get(self, request, app_id):
         app = self.get_app(app_id)
-        tabs = [tab for tab in APP_TABS if tab[0] != "security" or app.custom_security_rules]
+        tabs = [
+            tab for tab in APP_TABS if tab[0] != "security" or app.custom_security_rules
+        ]
         tab = request.GET.get("tab", "basic")
         if tab not in {name for name, _ in tabs}:
             tab = "basic"
@@ -248,7 +261,8 @@ class AppFaceMfaView(AppSwitchView):
         app = self.get_app(app_id)
         if not app.custom_security_rules:
             messages.error(
-                request, "Turn on Customize security rules for this app before changing its MFA."
+                request,
+                "Turn on Customize security rules for this app before changing its MFA.",
             )
             url = reverse("console:app_detail", args=[self.pool.pk, app.pk])
             return redirect(f"{url}?tab=advanced")
@@ -300,7 +314,9 @@ class UserCreateView(PoolView):
     template_name = "console/user_create.html"
 
     def get(self, request):
-        return self.render_page(self.template_name, {"form": EndUserCreateForm(pool=self.pool)})
+        return self.render_page(
+            self.template_name, {"form": EndUserCreateForm(pool=self.pool)}
+        )
 
     def post(self, request):
         form = EndUserCreateForm(request.POST, pool=self.pool)

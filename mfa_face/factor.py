@@ -63,7 +63,9 @@ def describe_burst(frames):
     # largest faces, which carry the most detail, are described.
     candidates.sort(key=lambda candidate: candidate[0], reverse=True)
     chosen = candidates[: face_settings.MFA_FACE_DESCRIBE_FRAMES]
-    return np.array([engine.face_descriptor(image, location) for _, image, location in chosen])
+    return np.array(
+        [engine.face_descriptor(image, location) for _, image, location in chosen]
+    )
 
 
 def face_area(location):
@@ -93,7 +95,9 @@ def enroll(user, frames):
         device.descriptors = descriptors
         device.save()
 
-    logger.info("face enrolled user=%s pool=%s frames=%d", user.pk, user.pool_id, len(frames))
+    logger.info(
+        "face enrolled user=%s pool=%s frames=%d", user.pk, user.pool_id, len(frames)
+    )
     return device
 
 
@@ -107,7 +111,9 @@ def verify(device, frames):
     descriptors = describe_burst(frames)
 
     template = device.descriptors
-    distances = [engine.face_distance(template, descriptor) for descriptor in descriptors]
+    distances = [
+        engine.face_distance(template, descriptor) for descriptor in descriptors
+    ]
     distance = float(np.median(distances))
     matched = distance <= face_settings.MFA_FACE_MATCH_THRESHOLD
 

@@ -96,7 +96,8 @@ class FrameUploadView(FaceStepMixin, View):
             uploads = request.FILES.getlist("frame")
         except MultiPartParserError:
             return error_response(
-                "malformed_upload", "The upload could not be read. Reload the page and try again."
+                "malformed_upload",
+                "The upload could not be read. Reload the page and try again.",
             )
 
         if transaction_id != self.transaction.id:
@@ -184,7 +185,8 @@ def read_frames(uploads):
     """Return (frames, None), or (None, error response) when the upload is bad."""
     if not uploads:
         return None, error_response(
-            "no_frames", "No camera frames were received. Allow the camera and try again."
+            "no_frames",
+            "No camera frames were received. Allow the camera and try again.",
         )
 
     if len(uploads) > face_settings.MFA_FACE_MAX_FRAMES:

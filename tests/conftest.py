@@ -46,7 +46,9 @@ def face_app(app):
 
 @pytest.fixture
 def end_user(pool):
-    user = EndUser(pool=pool, username="alice", email="Alice@Example.com", phone="+12025550100")
+    user = EndUser(
+        pool=pool, username="alice", email="Alice@Example.com", phone="+12025550100"
+    )
     user.set_password(END_USER_PASSWORD)
     user.save()
     return user

@@ -33,7 +33,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, base_url, **options):
         if settings.PRODUCTION:
-            raise CommandError("seed_demo creates known accounts and is disabled in production.")
+            raise CommandError(
+                "seed_demo creates known accounts and is disabled in production."
+            )
 
         admin_password = secrets.token_urlsafe(12)
         user_password = secrets.token_urlsafe(12)

@@ -1,0 +1,61 @@
+# Local run, tests and lint. Every target creates .venv when it is missing.
+
+# Django 6 needs Python 3.12 or newer. The first interpreter below that runs
+# and is new enough is used; set PYTHON=/path/to/python3 to choose another.
+PYTHON ?= $(shell for candidate in python3.13 python3.12 \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) \
+	$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) python3; do \
+	if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	echo $$candidate; break; fi; done)
+
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format demo check-python clean
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Python 3.12 or newer is required (Django 6). Install it, or run make PYTHON=/path/to/python3.12 ..." >&2; \
+		exit 1; \
+	fi
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.requirements $@
+
+run: $(VENV)/.requirements
+	$(BIN)/python manage.py migrate --no-input
+	@echo
+	@echo "Console: http://$(HOST):$(PORT)/console/register/ (create an administrator account first)"
+	@echo "Demo data instead: $(BIN)/python manage.py seed_demo"
+	@echo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+demo: $(VENV)/.requirements
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
+
+lint: $(VENV)/.requirements-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.requirements-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python manage.py check
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache
