@@ -5,7 +5,6 @@ End users are :class:`EndUser` rows scoped to one pool: they are never Django
 users, so an end-user sign-in cannot grant console access.
 """
 
-import secrets
 import uuid
 
 from django.conf import settings
@@ -13,10 +12,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-
-
-def generate_client_id():
-    return secrets.token_hex(12)
+from oauth2_provider.models import AbstractApplication
 
 
 class IdentitySource(models.TextChoices):
@@ -24,6 +20,14 @@ class IdentitySource(models.TextChoices):
 
     PASSWORD = "password", "Password sign-in (username, email or phone)"
     SCAN_CODE = "scan_code", "Scan-code sign-in"
+
+
+class LivenessLevel(models.TextChoices):
+    """How hard the face step checks that a live person is in front of the camera."""
+
+    OFF = "off", "Off"
+    PASSIVE = "passive", "Passive"
+    ACTIVE = "active", "Active"
 
 
 class UserPool(models.Model):
@@ -38,6 +42,11 @@ class UserPool(models.Model):
     # Policy Configuration: the identity sources that pool-wide MFA applies to.
     mfa_on_password = models.BooleanField(default=True)
     mfa_on_scan_code = models.BooleanField(default=True)
+    # Security Settings -> Face Recognition liveness (presentation-attack
+    # detection) applied to every face step of this pool.
+    liveness = models.CharField(
+        max_length=16, choices=LivenessLevel.choices, default=LivenessLevel.PASSIVE
+    )
 
     class Meta:
         ordering = ["name", "pk"]
@@ -51,16 +60,18 @@ class UserPool(models.Model):
         return self.mfa_on_password
 
 
-class Application(models.Model):
-    """A self-built app: a relying party that uses the hosted login."""
+class Application(AbstractApplication):
+    """A self-built app: an OpenID Connect client (relying party) of one pool.
+
+    django-oauth-toolkit's abstract application supplies the client id, the
+    hashed client secret, the redirect URIs and the grant type; this model adds
+    the pool and the app's own security rules. ``AbstractApplication.user`` is
+    the administrator who created the app.
+    """
 
     pool = models.ForeignKey(
         UserPool, on_delete=models.CASCADE, related_name="applications"
     )
-    name = models.CharField(max_length=100)
-    client_id = models.CharField(max_length=64, unique=True, default=generate_client_id)
-    redirect_uri = models.URLField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     # Advanced Configuration -> Customize security rules for this app. While on,
     # the app's own switches below replace the pool's MFA settings.
@@ -68,7 +79,7 @@ class Application(models.Model):
     # Security Management -> Multi-factor Authentication -> Face Recognition.
     face_mfa_enabled = models.BooleanField(default=False)
 
-    class Meta:
+    class Meta(AbstractApplication.Meta):
         ordering = ["name", "pk"]
 
     def __str__(self):

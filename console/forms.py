@@ -1,12 +1,14 @@
 """Forms of the administrator console."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from authn.identifiers import normalize_phone
-from authn.models import Application, EndUser, UserPool
+from authn.models import EndUser, UserPool
 
 
 class AdminRegistrationForm(forms.Form):
@@ -81,14 +83,45 @@ class UserPoolForm(forms.ModelForm):
         labels = {"name": "User pool name"}
 
 
-class ApplicationForm(forms.ModelForm):
-    class Meta:
-        model = Application
-        fields = ["name", "redirect_uri"]
-        labels = {"name": "App name", "redirect_uri": "Redirect URI"}
-        help_texts = {
-            "redirect_uri": "Where your app receives the sign-in result. Optional for now."
-        }
+def validate_redirect_uri(uri):
+    """Raise ValidationError unless ``uri`` is an absolute https URL or on localhost."""
+    parsed = urlsplit(uri)
+    if not parsed.scheme or not parsed.netloc:
+        raise ValidationError(
+            f"{uri} is not an absolute URL. Enter it with https:// and a host."
+        )
+
+    if parsed.fragment:
+        raise ValidationError(
+            f"{uri} has a #fragment, which redirect URIs must not have."
+        )
+
+    if parsed.scheme == "https":
+        return
+
+    if parsed.scheme == "http" and parsed.hostname in LOCAL_HOSTS:
+        return
+
+    raise ValidationError(f"{uri} must use https (http is allowed only for localhost).")
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(label="App name", max_length=255)
+    redirect_uris = forms.CharField(
+        label="Redirect URIs",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where your app receives the sign-in result. One absolute URL per line.",
+    )
+
+    def clean_redirect_uris(self):
+        uris = self.cleaned_data["redirect_uris"].split()
+        for uri in uris:
+            validate_redirect_uri(uri)
+        return " ".join(uris)
 
 
 class EndUserCreateForm(forms.Form):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -42,4 +42,5 @@ urlpatterns = [
     ),
     path(pool + "users/", views.UserListView.as_view(), name="user_list"),
     path(pool + "users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("", include("console.experience_urls")),
 ]

@@ -17,6 +17,7 @@ from django.views import View
 
 from authn.models import Application, UserPool
 
+from .experience import experience_login_url
 from .forms import (
     AdminRegistrationForm,
     AdminSignInForm,
@@ -166,8 +167,15 @@ class AppCreateView(PoolView):
         if not form.is_valid():
             return self.render_page(self.template_name, {"form": form}, status=400)
 
-        app = form.save(commit=False)
-        app.pool = self.pool
+        app = Application(
+            pool=self.pool,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            redirect_uris=form.cleaned_data["redirect_uris"],
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            algorithm=Application.RS256_ALGORITHM,
+        )
         app.save()
         logger.info("application created pool=%s app=%s", self.pool.pk, app.pk)
         messages.success(request, f"Self-built app {app.name} created.")
@@ -198,6 +206,7 @@ class AppDetailView(AppView):
                 "tabs": tabs,
                 "tab": tab,
                 "hosted_login_url": reverse("authn:login", args=[app.client_id]),
+                "experience_login_url": experience_login_url(app),
             },
         )
 

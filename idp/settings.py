@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
+    "oauth2_provider",
     "authn",
     "mfa_face",
     "console",
@@ -184,6 +185,9 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Self-built apps are django-oauth-toolkit applications with pool fields.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "authn.Application"
 
 # Seconds a password-only login transaction waits for the face step.
 AUTHN_FIRST_FACTOR_TTL = int(os.environ.get("AUTHN_FIRST_FACTOR_TTL", "300"))

@@ -32,7 +32,14 @@ def pool(admin):
 
 @pytest.fixture
 def app(pool):
-    return Application.objects.create(pool=pool, name="App A")
+    return Application.objects.create(
+        pool=pool,
+        user=pool.owner,
+        name="App A",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        algorithm=Application.RS256_ALGORITHM,
+    )
 
 
 @pytest.fixture

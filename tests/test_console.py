@@ -97,7 +97,7 @@ def test_create_pool(console, admin):
 def test_create_app_and_open_details(console, pool):
     response = console.post(
         reverse("console:app_create", args=[pool.pk]),
-        {"name": "Portal", "redirect_uri": ""},
+        {"name": "Portal", "redirect_uris": ""},
     )
     app = pool.applications.get(name="Portal")
     assert response["Location"] == reverse("console:app_detail", args=[pool.pk, app.pk])

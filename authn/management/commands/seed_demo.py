@@ -47,7 +47,16 @@ class Command(BaseCommand):
             admin.save()
 
             pool, _ = UserPool.objects.get_or_create(owner=admin, name=DEMO_POOL)
-            app, _ = Application.objects.get_or_create(pool=pool, name=DEMO_APP)
+            app, _ = Application.objects.get_or_create(
+                pool=pool,
+                name=DEMO_APP,
+                defaults={
+                    "user": admin,
+                    "client_type": Application.CLIENT_CONFIDENTIAL,
+                    "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+                    "algorithm": Application.RS256_ALGORITHM,
+                },
+            )
             app.custom_security_rules = True
             app.face_mfa_enabled = True
             app.save()

@@ -1,0 +1,3 @@
+"""URLs of Experience Login, included by console/urls.py."""
+
+urlpatterns = []
