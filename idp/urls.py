@@ -9,3 +9,5 @@ urlpatterns = [
     path("login/<str:client_id>/face/", include("mfa_face.urls")),
     path("login/<str:client_id>/", include("authn.urls")),
 ]
+
+handler500 = "idp.views.server_error"

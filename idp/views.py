@@ -1,0 +1,43 @@
+"""Error pages of the whole site."""
+
+import logging
+import sys
+
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
+
+
+def wants_json(request):
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept or request.path.endswith(("/enroll/", "/verify/"))
+
+
+def server_error(request):
+    """Render 503 while the database is unreachable, 500 for anything else.
+
+    Django calls this handler inside its ``except`` block, so the exception
+    being handled is still available from ``sys.exc_info()``.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        logger.error("database unavailable path=%s error=%s", request.path, error)
+        if wants_json(request):
+            return JsonResponse(
+                {
+                    "code": "service_unavailable",
+                    "message": "The service is briefly unavailable. Try again in a minute.",
+                },
+                status=503,
+                headers={"Retry-After": "30"},
+            )
+        return render(request, "503.html", status=503, headers={"Retry-After": "30"})
+
+    if wants_json(request):
+        return JsonResponse(
+            {"code": "server_error", "message": "Something went wrong. Try again."},
+            status=500,
+        )
+    return render(request, "500.html", status=500)
