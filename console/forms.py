@@ -77,23 +77,94 @@ class AdminSignInForm(AuthenticationForm):
 
 
 class UserPoolForm(forms.ModelForm):
+    """Name of a user pool, unique among the pools of one administrator.
+
+    :param owner: the administrator who owns (or will own) the pool.
+    """
+
     class Meta:
         model = UserPool
         fields = ["name"]
         labels = {"name": "User pool name"}
 
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        others = UserPool.objects.filter(owner=self.owner, name__iexact=name)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+
+        # The header's pool switcher shows only names, so two pools with one
+        # name would look the same there.
+        if others.exists():
+            raise ValidationError(
+                "You already have a user pool with this name. Choose another name.",
+                code="duplicate_pool_name",
+            )
+        return name
+
+
+class PoolDeleteForm(forms.Form):
+    """Confirms a pool deletion by its name, because it cannot be undone."""
+
+    confirm_name = forms.CharField(label="Type the user pool name to confirm")
+
+    def __init__(self, *args, pool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+
+    def clean_confirm_name(self):
+        name = self.cleaned_data["confirm_name"].strip()
+        if name != self.pool.name:
+            raise ValidationError(
+                f"Type {self.pool.name} exactly to delete this user pool.",
+                code="name_mismatch",
+            )
+        return name
+
+
+class LivenessForm(forms.ModelForm):
+    class Meta:
+        model = UserPool
+        fields = ["liveness"]
+        labels = {"liveness": "Liveness detection"}
+        help_texts = {
+            "liveness": (
+                "How strictly the face step checks that a live person, not a photo "
+                "or a screen, is in front of the camera. Applies to every app of "
+                "this user pool."
+            )
+        }
+
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
 
 def validate_redirect_uri(uri):
     """Raise ValidationError unless ``uri`` is an absolute https URL or on localhost."""
-    parsed = urlsplit(uri)
+    try:
+        parsed = urlsplit(uri)
+        # Reading the port validates it: urlsplit itself accepts "host:99999".
+        parsed.port  # noqa: B018
+    except ValueError:
+        raise ValidationError(
+            f"{uri} is not a valid URL. Check the host and the port.",
+            code="invalid_uri",
+        ) from None
+
     if not parsed.scheme or not parsed.netloc:
         raise ValidationError(
-            f"{uri} is not an absolute URL. Enter it with https:// and a host."
+            f"{uri} is not an absolute URL. Enter it with https:// and a host.",
+            code="relative_uri",
         )
 
     if parsed.fragment:
         raise ValidationError(
-            f"{uri} has a #fragment, which redirect URIs must not have."
+            f"{uri} has a #fragment, which redirect URIs must not have.",
+            code="uri_fragment",
         )
 
     if parsed.scheme == "https":
@@ -102,26 +173,93 @@ def validate_redirect_uri(uri):
     if parsed.scheme == "http" and parsed.hostname in LOCAL_HOSTS:
         return
 
-    raise ValidationError(f"{uri} must use https (http is allowed only for localhost).")
+    raise ValidationError(
+        f"{uri} must use https (http is allowed only for localhost).",
+        code="insecure_uri",
+    )
 
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+def clean_uri_list(value):
+    """Return the whitespace-separated URIs of ``value`` as one space-separated string.
+
+    Each URI is checked with :func:`validate_redirect_uri`, and every invalid
+    one is reported, not only the first. Repeated URIs are kept once.
+    """
+    uris = list(dict.fromkeys(value.split()))
+    errors = []
+    for uri in uris:
+        try:
+            validate_redirect_uri(uri)
+        except ValidationError as error:
+            errors.append(error)
+
+    if errors:
+        raise ValidationError(errors)
+    return " ".join(uris)
+
+
+def uri_list_field(label, help_text):
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=help_text,
+    )
 
 
 class ApplicationForm(forms.Form):
+    """The fields asked for when a self-built app is created."""
+
     name = forms.CharField(label="App name", max_length=255)
-    redirect_uris = forms.CharField(
-        label="Redirect URIs",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Where your app receives the sign-in result. One absolute URL per line.",
+    redirect_uris = uri_list_field(
+        "Redirect URIs",
+        "Where your app receives the sign-in result. One absolute URL per line.",
     )
 
     def clean_redirect_uris(self):
-        uris = self.cleaned_data["redirect_uris"].split()
-        for uri in uris:
-            validate_redirect_uri(uri)
-        return " ".join(uris)
+        return clean_uri_list(self.cleaned_data["redirect_uris"])
+
+
+class ApplicationBasicForm(ApplicationForm):
+    """Basic information of a self-built app that the administrator can edit."""
+
+    post_logout_redirect_uris = uri_list_field(
+        "Sign-out redirect URIs",
+        "Where end users may return after signing out. One absolute URL per line.",
+    )
+
+    field_order = ["name", "redirect_uris", "post_logout_redirect_uris"]
+
+    @classmethod
+    def for_app(cls, app, data=None):
+        """Return the form bound to ``data``, or showing ``app``'s current values."""
+        initial = {
+            "name": app.name,
+            "redirect_uris": "\n".join(app.redirect_uris.split()),
+            "post_logout_redirect_uris": "\n".join(
+                app.post_logout_redirect_uris.split()
+            ),
+        }
+        return cls(data, initial=initial)
+
+    def clean_post_logout_redirect_uris(self):
+        return clean_uri_list(self.cleaned_data["post_logout_redirect_uris"])
+
+    def save(self, app):
+        """Copy the cleaned values to ``app`` and save only those columns."""
+        app.name = self.cleaned_data["name"]
+        app.redirect_uris = self.cleaned_data["redirect_uris"]
+        app.post_logout_redirect_uris = self.cleaned_data["post_logout_redirect_uris"]
+        app.save(
+            update_fields=[
+                "name",
+                "redirect_uris",
+                "post_logout_redirect_uris",
+                "updated",
+            ]
+        )
+        return app
 
 
 class EndUserCreateForm(forms.Form):
