@@ -17,27 +17,38 @@ DEFAULTS = {
     # caps one frame at 36 MB of memory.
     "MFA_FACE_MAX_FRAME_PIXELS": 12_000_000,
     # Maximum number of frames accepted in one enrollment or verification
-    # request.
-    "MFA_FACE_MAX_FRAMES": 8,
+    # request. It must be at least MFA_FACE_BURST_FRAMES and the frame count of
+    # an active liveness attempt (1 + 2 x MFA_FACE_ACTIVE_FRAMES_PER_ACTION);
+    # a system check (mfa_face.E001) enforces both.
+    "MFA_FACE_MAX_FRAMES": 12,
     # Frames are downscaled so that the longer side is at most this many
     # pixels before face detection, because the HOG detector's cost grows with
     # the pixel count. At 640 px a face at arm's length from a laptop camera
     # stays well above the detector's minimum face size.
     "MFA_FACE_DETECT_MAX_SIDE": 640,
     # Maximum Euclidean distance between two descriptors that still counts as
-    # the same person. dlib's usual 0.6 is tuned for accuracy on LFW, and a
-    # sign-in factor should rather reject a genuine user, who can retry, than
-    # accept an impostor. On the 23 single-face development photos (dlib-bin
-    # 20.0.1, measured 2026-12) the largest genuine distance was 0.521 and the
-    # smallest impostor distance 0.656. At 0.5, 72 of 74 genuine pairs pass
-    # and the nearest impostor is 0.156 away. docs/accuracy.md has the details.
+    # the same person. A false match lets a stranger in, so the threshold
+    # keeps a wide margin below impostors rather than dlib's customary 0.6.
+    # face_eval on the 21 usable shared photos (2026-12-03, dlib-bin 20.0.1):
+    # the closest impostor pair was 0.656, and at 0.5 no impostor pair of 149
+    # and 2 genuine pairs of 61 were misjudged. docs/accuracy.md has the run.
     "MFA_FACE_MATCH_THRESHOLD": 0.5,
-    # Frames the camera page captures per attempt, about 250 ms apart.
-    "MFA_FACE_BURST_FRAMES": 3,
-    # Frames of one attempt whose descriptors are computed, largest faces
-    # first. The descriptor costs several times more than detection, so the
-    # other frames are only checked for a face.
+    # Frames the camera page captures per attempt when liveness is off or
+    # passive, MFA_FACE_BURST_INTERVAL_MS apart: 6 frames span 2 seconds.
+    "MFA_FACE_BURST_FRAMES": 6,
+    # Milliseconds between two frames of a burst.
+    "MFA_FACE_BURST_INTERVAL_MS": 400,
+    # Good frames of one verification whose descriptors can decide it, best
+    # first. A verification matches when more than half of them are within the
+    # threshold, so descriptors are computed one at a time and no more once
+    # the majority is settled: two for most attempts.
     "MFA_FACE_DESCRIBE_FRAMES": 3,
+    # Good frames of one enrollment whose descriptors form the template: the
+    # MFA_FACE_ENROLL_FRAMES that agree best among the best
+    # MFA_FACE_ENROLL_CANDIDATES good frames. Enrollment happens once, so it
+    # can afford describing more frames than a verification.
+    "MFA_FACE_ENROLL_FRAMES": 3,
+    "MFA_FACE_ENROLL_CANDIDATES": 6,
     # Seconds of django-otp's exponential delay after the first failed face
     # verification: 1, 2, 4, 8 ... seconds after consecutive failures.
     "MFA_FACE_THROTTLE_FACTOR": 1,
@@ -45,6 +56,57 @@ DEFAULTS = {
     # folder of the installed face_recognition_models package. The environment
     # variable of the same name is used when the Django setting is None.
     "MFA_FACE_MODELS_DIR": None,
+    # Quality gates ------------------------------------------------------------
+    # Minimum distance between the centers of the eyes, in pixels of the
+    # frame. Below about 30 px dlib's descriptor and landmarks lose detail; a
+    # face at arm's length from a 640x480 laptop camera has 50 to 70 px.
+    "MFA_FACE_MIN_EYE_DISTANCE": 30,
+    # Minimum variance of the Laplacian of the gray face resized to 128x128
+    # px. Sharp photos and the frames of the shared video clip measured 44 to
+    # 1579; a Gaussian blur of sigma 3 px at 640 px brought all but one of the
+    # shared photos below 15.
+    "MFA_FACE_MIN_SHARPNESS": 15,
+    # Limits of the mean gray level (0 to 255) of the face box.
+    "MFA_FACE_MIN_BRIGHTNESS": 40,
+    "MFA_FACE_MAX_BRIGHTNESS": 220,
+    # Maximum head turn (yaw) and nod (pitch), in degrees, from the 68
+    # landmarks. dlib's descriptor is trained mostly on near-frontal faces.
+    "MFA_FACE_MAX_YAW": 30,
+    "MFA_FACE_MAX_PITCH": 30,
+    # Liveness -----------------------------------------------------------------
+    # Minimum number of frames with one face that a passive or active
+    # liveness check needs.
+    "MFA_FACE_LIVENESS_MIN_FRAMES": 4,
+    # Consecutive frames whose face regions differ by less than this mean
+    # absolute gray level (0 to 255) are near-identical. A camera's own noise
+    # keeps live frames above it; a replayed still image stays at 0.
+    "MFA_FACE_STILL_MAX_DIFFERENCE": 0.5,
+    # A burst is flat (one plane: a photo or a screen) when one homography per
+    # pair of frames explains the eyebrow, eye and nose landmarks within this
+    # RMS error, as a fraction of the eye distance, for the median pair. The
+    # shared clip's bursts measured 0.046 and more, simulated prints 0.035 and
+    # less; docs/accuracy.md has the measurement.
+    "MFA_FACE_PLANAR_MAX_ERROR": 0.042,
+    # A flat burst is rejected as a presentation attack when the head pose
+    # changed by at least this many degrees across it, because a real head
+    # turned that far shows depth. A flat burst with less change is asked to
+    # try again with a slight head turn.
+    "MFA_FACE_PLANAR_MIN_TURN": 12,
+    # Active liveness: a head turn counts when the yaw differs from the first
+    # frame's by at least this many degrees.
+    "MFA_FACE_ACTIVE_TURN": 15,
+    # Active liveness: a blink counts when the eye aspect ratio falls to at
+    # most this fraction of the burst's median.
+    "MFA_FACE_BLINK_RATIO": 0.65,
+    # Active liveness: frames captured per requested action, and milliseconds
+    # between them. One more frame is captured before the first prompt.
+    "MFA_FACE_ACTIVE_FRAMES_PER_ACTION": 5,
+    "MFA_FACE_ACTIVE_INTERVAL_MS": 300,
+    # Seconds from issuing an active liveness challenge until its frames must
+    # have arrived: the capture takes about 4 seconds.
+    "MFA_FACE_ACTIVE_DEADLINE": 20,
+    # Seconds a challenge nonce stays valid when liveness is off or passive.
+    "MFA_FACE_CHALLENGE_TTL": 120,
 }
 
 

@@ -1,123 +1,223 @@
-"""Enrollment and verification of the face factor from a burst of frames."""
+"""Enrollment and verification of the face factor from a burst of frames.
 
+``enrollment_template`` and ``match_burst`` decide on an analysed burst and
+touch no database, so the ``face_eval`` command and the tests run the same
+decisions as the sign-in. ``enroll`` and ``verify`` add the liveness check
+and store the outcome on the user's FaceDevice.
+"""
+
+import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from . import engine
+from . import engine, liveness
+from .burst import AttemptRejected, analyse_burst
 from .conf import settings as face_settings
 from .models import FaceDevice
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "AttemptRejected",
+    "Verification",
+    "enroll",
+    "enrollment_template",
+    "match_burst",
+    "verify",
+    "verify_frames",
+]
 
-class AttemptRejected(engine.FaceError):
-    """An attempt that cannot be decided: bad frames or an inconsistent burst."""
+# Good frames that an enrollment or a verification needs, or every frame of
+# a shorter burst, such as one photo sent with liveness off.
+MIN_GOOD_FRAMES = 2
 
 
 @dataclass
 class Verification:
+    """The outcome of comparing one burst with a template.
+
+    ``distances`` are the distances of the frames that were described, best
+    frame first, and ``distance`` is their median.
+    """
+
     matched: bool
     distance: float
+    distances: list[float] = field(default_factory=list)
 
 
-def describe_burst(frames):
-    """Return the descriptors of the usable frames of one attempt.
+def enrollment_template(burst):
+    """Return the descriptors and quality figures that enroll a burst.
 
-    :param frames: a list of encoded JPEG or PNG frames (bytes).
-    :returns: a (k, 128) float64 array with one row per frame that shows one face;
-        at most ``MFA_FACE_DESCRIBE_FRAMES`` rows, from the largest faces.
-    :raises engine.ImageRejected: a frame is not a valid image; the whole attempt
-        is rejected, because a client that sends one bad frame is not trusted for
-        the others.
-    :raises engine.MultipleFaces: any frame shows more than one face.
-    :raises engine.NoFace: no frame shows a face.
+    Up to ``MFA_FACE_ENROLL_CANDIDATES`` of the best good frames are
+    described, and the ``MFA_FACE_ENROLL_FRAMES`` of them that agree best
+    (the smallest largest pairwise distance) form the template. Every pair of
+    the chosen descriptors must be within the match threshold, so the template
+    cannot mix two people. A frame spoilt by a hand or a microphone in front
+    of the face is left out instead of failing the enrollment.
+
+    :param burst: a ``burst.Burst``.
+    :return: ``(descriptors, figures)``: a (k, 128) float64 array and a list of
+        k dicts of quality figures, in the order of the frames' quality.
+    :raises FaceError: the burst's most common quality rejection, when fewer
+        than two frames (or fewer than the burst's length) are good.
+    :raises AttemptRejected: with code ``inconsistent_frames`` when no
+        ``MFA_FACE_ENROLL_FRAMES`` frames show the same person.
     """
-    if not frames:
-        raise AttemptRejected("no_frames", "No camera frames were received. Try again.")
+    good = burst.require_good_frames(MIN_GOOD_FRAMES)
+    candidates = good[: face_settings.MFA_FACE_ENROLL_CANDIDATES]
+    size = min(face_settings.MFA_FACE_ENROLL_FRAMES, len(candidates))
+    descriptors = [frame.descriptor() for frame in candidates]
 
-    images = [
-        engine.decode_image(
-            data,
-            max_bytes=face_settings.MFA_FACE_MAX_FRAME_BYTES,
-            max_pixels=face_settings.MFA_FACE_MAX_FRAME_PIXELS,
+    best = None
+    for chosen in itertools.combinations(range(len(candidates)), size):
+        spread = max(
+            (
+                engine.face_distance(descriptors[first], descriptors[second])
+                for first, second in itertools.combinations(chosen, 2)
+            ),
+            default=0.0,
         )
-        for data in frames
-    ]
+        if best is None or spread < best[0]:
+            best = (spread, chosen)
 
-    candidates = []
-    for image in images:
-        locations = engine.face_locations(image)
-        if len(locations) > 1:
-            raise engine.MultipleFaces()
-        if len(locations) == 1:
-            candidates.append((face_area(locations[0]), image, locations[0]))
+    spread, chosen = best
+    if spread > face_settings.MFA_FACE_MATCH_THRESHOLD:
+        raise AttemptRejected(
+            "inconsistent_frames",
+            "The frames do not show the same face clearly. Keep your face in view, "
+            "with nothing in front of it, and try again.",
+        )
 
-    if not candidates:
-        raise engine.NoFace()
+    template = np.array([descriptors[index] for index in chosen])
+    figures = [candidates[index].quality.as_dict() for index in chosen]
+    return template, figures
 
-    # The descriptor costs far more than detection, so only the frames with the
-    # largest faces, which carry the most detail, are described.
-    candidates.sort(key=lambda candidate: candidate[0], reverse=True)
-    chosen = candidates[: face_settings.MFA_FACE_DESCRIBE_FRAMES]
-    return np.array(
-        [engine.face_descriptor(image, location) for _, image, location in chosen]
+
+def match_burst(template, burst, threshold=None):
+    """Compare the best good frames of a burst with a template.
+
+    Up to ``MFA_FACE_DESCRIBE_FRAMES`` good frames decide, best first, and the
+    burst matches when more than half of them are within the threshold (for
+    an odd count, when their median distance is). Descriptors are computed one
+    at a time, and no more once that majority is settled either way.
+
+    :param template: (k, 128) array of enrolled descriptors.
+    :param burst: a ``burst.Burst``.
+    :param threshold: maximum matching distance; the configured
+        ``MFA_FACE_MATCH_THRESHOLD`` when None.
+    :return: a Verification.
+    :raises FaceError: the burst's most common quality rejection, when too few
+        frames are good.
+    """
+    if threshold is None:
+        threshold = face_settings.MFA_FACE_MATCH_THRESHOLD
+
+    good = burst.require_good_frames(MIN_GOOD_FRAMES)
+    deciding = good[: face_settings.MFA_FACE_DESCRIBE_FRAMES]
+    majority = len(deciding) // 2 + 1
+
+    distances = []
+    within = 0
+    for frame in deciding:
+        distance = engine.face_distance(template, frame.descriptor())
+        distances.append(distance)
+        if distance <= threshold:
+            within += 1
+
+        beyond = len(distances) - within
+        if within >= majority or beyond > len(deciding) - majority:
+            break
+
+    return Verification(
+        matched=within >= majority,
+        distance=float(np.median(distances)),
+        distances=distances,
     )
 
 
-def face_area(location):
-    top, right, bottom, left = location
-    return (bottom - top) * (right - left)
+def verify_frames(template, frames, liveness_level, actions=()):
+    """Run one verification attempt on encoded frames, without a database.
 
-
-def enroll(user, frames):
-    """Enroll ``user``'s face from ``frames`` and return the new FaceDevice.
-
-    The frames must show one person: every pair of descriptors must be within
-    the match threshold, otherwise the attempt is rejected and nothing is saved.
+    :param template: (k, 128) array of enrolled descriptors.
+    :param frames: list of encoded JPEG or PNG frames (bytes), in capture order.
+    :param liveness_level: ``"off"``, ``"passive"`` or ``"active"``.
+    :param actions: the requested actions for ``"active"``.
+    :return: a Verification.
+    :raises FaceError: an invalid frame, a quality rejection, or a liveness
+        rejection (``liveness.PresentationAttack`` or ``liveness.LivenessRetry``).
     """
-    descriptors = describe_burst(frames)
+    burst = analyse_burst(frames)
+    liveness.check(burst, liveness_level, actions)
+    return match_burst(template, burst)
 
-    threshold = face_settings.MFA_FACE_MATCH_THRESHOLD
-    for i in range(len(descriptors)):
-        for j in range(i + 1, len(descriptors)):
-            if engine.face_distance(descriptors[i], descriptors[j]) > threshold:
-                raise AttemptRejected(
-                    "inconsistent_frames",
-                    "The frames do not show the same face. Hold still and try again.",
-                )
+
+def enroll(user, frames, liveness_level, actions=()):
+    """Enroll ``user``'s face from one burst and return the new FaceDevice.
+
+    :param user: the EndUser to enroll.
+    :param frames: list of encoded JPEG or PNG frames (bytes), in capture order.
+    :param liveness_level: the pool's liveness level.
+    :param actions: the requested actions when the level is ``"active"``.
+    :return: the saved, confirmed FaceDevice.
+    :raises FaceError: the attempt was rejected; nothing is saved.
+    """
+    burst = analyse_burst(frames)
+    figures = liveness.check(burst, liveness_level, actions)
+    descriptors, quality = enrollment_template(burst)
 
     with db_transaction.atomic():
         device = FaceDevice(user=user, name="Face", confirmed=True)
         device.descriptors = descriptors
+        device.quality = quality
         device.save()
 
     logger.info(
-        "face enrolled user=%s pool=%s frames=%d", user.pk, user.pool_id, len(frames)
+        "face enrolled user=%s pool=%s frames=%d descriptors=%d liveness=%s %s",
+        user.pk,
+        user.pool_id,
+        len(frames),
+        len(descriptors),
+        liveness_level,
+        _describe_figures(figures),
     )
     return device
 
 
-def verify(device, frames):
-    """Compare ``frames`` with ``device``'s template and record the outcome.
+def verify(device, frames, liveness_level, actions=()):
+    """Compare one burst with ``device``'s template and record the outcome.
 
-    The decision uses the median distance over the described frames, so one
-    lucky or unlucky frame does not decide alone. A match resets django-otp's
-    failure counter; a mismatch increments it.
+    A match resets django-otp's failure counter. A mismatch and a detected
+    presentation attack increment it. Quality rejections and liveness
+    retries do not, because the user only needs to take the picture again.
+
+    :param device: the user's confirmed FaceDevice.
+    :param frames: list of encoded JPEG or PNG frames (bytes), in capture order.
+    :param liveness_level: the pool's liveness level.
+    :param actions: the requested actions when the level is ``"active"``.
+    :return: a Verification.
+    :raises FaceError: the attempt could not be decided, or showed a
+        presentation attack (``liveness.PresentationAttack``).
     """
-    descriptors = describe_burst(frames)
+    burst = analyse_burst(frames)
+    try:
+        figures = liveness.check(burst, liveness_level, actions)
+    except liveness.PresentationAttack as attack:
+        device.throttle_increment(commit=True)
+        logger.warning(
+            "face presentation attack user=%s pool=%s code=%s",
+            device.user_id,
+            device.user.pool_id,
+            attack.code,
+        )
+        raise
 
-    template = device.descriptors
-    distances = [
-        engine.face_distance(template, descriptor) for descriptor in descriptors
-    ]
-    distance = float(np.median(distances))
-    matched = distance <= face_settings.MFA_FACE_MATCH_THRESHOLD
+    result = match_burst(device.descriptors, burst)
 
-    if matched:
+    if result.matched:
         device.throttle_reset(commit=False)
         device.last_verified_at = timezone.now()
         device.save()
@@ -125,10 +225,24 @@ def verify(device, frames):
         device.throttle_increment(commit=True)
 
     logger.info(
-        "face verification user=%s pool=%s matched=%s distance=%.3f",
+        "face verification user=%s pool=%s matched=%s distance=%.3f described=%d "
+        "liveness=%s %s",
         device.user_id,
         device.user.pool_id,
-        matched,
-        distance,
+        result.matched,
+        result.distance,
+        len(result.distances),
+        liveness_level,
+        _describe_figures(figures),
     )
-    return Verification(matched=matched, distance=distance)
+    return result
+
+
+def _describe_figures(figures):
+    if figures is None:
+        return ""
+    return (
+        f"still_difference={figures.still_difference:.2f} "
+        f"planar_error={figures.planar_error:.3f} "
+        f"pose_change={figures.pose_change:.1f}"
+    )

@@ -14,7 +14,8 @@ class FaceDevice(ThrottlingMixin, Device):
     """One end user's face enrollment.
 
     ``template`` contains the enrolled 128-D dlib descriptors as float64 bytes,
-    never a photo or a frame. ``Device.user`` is redefined to point at the
+    never a photo or a frame, and ``quality`` the quality figures of the
+    frames they came from, in the same order. ``Device.user`` is redefined to point at the
     pool-scoped end user instead of ``AUTH_USER_MODEL``, which holds only
     console administrators.
     """
@@ -26,6 +27,14 @@ class FaceDevice(ThrottlingMixin, Device):
         help_text="The end user this face enrollment belongs to.",
     )
     template = models.BinaryField()
+    quality = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Quality figures of the enrolled frames: eye distance in pixels, "
+            "sharpness, brightness, yaw and pitch in degrees."
+        ),
+    )
     enrolled_at = models.DateTimeField(default=timezone.now)
     last_verified_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,4 +1,8 @@
-"""The face step of the hosted login: the camera page and its two endpoints."""
+"""The face step of the hosted login: the camera page and its JSON endpoints.
+
+The page requests a one-time nonce from ``challenge/`` before each attempt,
+then posts its burst of frames with that nonce to ``enroll/`` or ``verify/``.
+"""
 
 import logging
 
@@ -13,9 +17,11 @@ from django.views.decorators.cache import never_cache
 from authn import transaction as login
 from authn.models import EndUser
 
-from . import engine, factor
+from . import challenge as challenges
+from . import engine, factor, liveness
 from .conf import settings as face_settings
 from .models import FaceDevice
+from .quality import GATES
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +29,25 @@ logger = logging.getLogger(__name__)
 ERROR_STATUS = {
     "image_too_large": 413,
     "unsupported_image_type": 415,
-    "no_face": 422,
-    "multiple_faces": 422,
+    **dict.fromkeys(GATES, 422),
     "inconsistent_frames": 422,
+    "liveness_too_few_frames": 422,
+    "liveness_needs_motion": 422,
+    # A presentation attack fails the factor, as a face mismatch does.
+    "still_image": 401,
+    "flat_face": 401,
+    "actions_not_seen": 401,
+    "challenge_unknown": 400,
+    "challenge_used": 409,
+    "challenge_expired": 410,
+}
+
+# What the page shows while it captures a burst, by liveness level. Active
+# liveness prompts for each requested action instead.
+CAPTURE_PROMPTS = {
+    liveness.OFF: "Look at the camera.",
+    liveness.PASSIVE: "Look at the camera and turn your head slightly from side to side.",
+    liveness.ACTIVE: "Look straight at the camera.",
 }
 
 
@@ -74,9 +96,44 @@ class FaceStepView(FaceStepMixin, View):
                 "mode": mode,
                 "transaction_id": self.transaction.id,
                 "upload_url": reverse(f"mfa_face:{mode}", args=[self.app.client_id]),
+                "challenge_url": reverse(
+                    "mfa_face:challenge", args=[self.app.client_id]
+                ),
                 "done_url": reverse("authn:done", args=[self.app.client_id]),
                 "burst_frames": face_settings.MFA_FACE_BURST_FRAMES,
+                "burst_interval_ms": face_settings.MFA_FACE_BURST_INTERVAL_MS,
             },
+        )
+
+
+class ChallengeView(FaceStepMixin, View):
+    """Issues the one-time nonce, and for active liveness the actions, of an attempt."""
+
+    def post(self, request):
+        problem = check_transaction(self, request)
+        if problem is not None:
+            return problem
+
+        challenge = challenges.issue(request, self.app, self.transaction)
+        per_action = face_settings.MFA_FACE_ACTIVE_FRAMES_PER_ACTION
+        return JsonResponse(
+            {
+                "nonce": challenge.nonce,
+                "liveness": challenge.liveness,
+                "expires_in": round(challenge.expires_in()),
+                "prompt": CAPTURE_PROMPTS[challenge.liveness],
+                "frames": face_settings.MFA_FACE_BURST_FRAMES,
+                "interval_ms": face_settings.MFA_FACE_BURST_INTERVAL_MS,
+                "actions": [
+                    {
+                        "action": action,
+                        "prompt": liveness.ACTION_PROMPTS[action],
+                        "frames": per_action,
+                        "interval_ms": face_settings.MFA_FACE_ACTIVE_INTERVAL_MS,
+                    }
+                    for action in challenge.actions
+                ],
+            }
         )
 
 
@@ -84,28 +141,22 @@ class FrameUploadView(FaceStepMixin, View):
     """Base of the two JSON endpoints that receive a burst of frames."""
 
     def post(self, request):
-        if self.end_user is None:
-            return error_response(
-                "no_pending_sign_in",
-                "No sign-in is waiting for the face step. Sign in with your password first.",
-                status=403,
-            )
+        problem = check_transaction(self, request)
+        if problem is not None:
+            return problem
 
         try:
-            transaction_id = request.POST.get("transaction", "")
             uploads = request.FILES.getlist("frame")
         except MultiPartParserError:
-            return error_response(
-                "malformed_upload",
-                "The upload could not be read. Reload the page and try again.",
-            )
+            return malformed_upload()
 
-        if transaction_id != self.transaction.id:
-            return error_response(
-                "transaction_mismatch",
-                "This face step belongs to another sign-in. Reload the page and try again.",
-                status=403,
+        try:
+            self.challenge = challenges.consume(
+                request, self.app, self.transaction, request.POST.get("challenge", "")
             )
+            self.liveness_level = challenges.liveness_level(self.app, self.challenge)
+        except challenges.ChallengeRejected as error:
+            return error_response(error.code, error.message)
 
         frames, problem = read_frames(uploads)
         if problem is not None:
@@ -142,7 +193,9 @@ class EnrollView(FrameUploadView):
                 status=409,
             )
 
-        factor.enroll(self.end_user, frames)
+        factor.enroll(
+            self.end_user, frames, self.liveness_level, self.challenge.actions
+        )
         return self.succeed("enrolled", "Your face is enrolled and you are signed in.")
 
 
@@ -160,7 +213,9 @@ class VerifyView(FrameUploadView):
         if not allowed:
             return locked_response(details)
 
-        result = factor.verify(device, frames)
+        result = factor.verify(
+            device, frames, self.liveness_level, self.challenge.actions
+        )
         if not result.matched:
             return error_response(
                 "face_mismatch",
@@ -168,6 +223,36 @@ class VerifyView(FrameUploadView):
                 status=401,
             )
         return self.succeed("verified", "Face verified. You are signed in.")
+
+
+def check_transaction(view, request):
+    """Return an error response unless the POST belongs to the pending sign-in."""
+    if view.end_user is None:
+        return error_response(
+            "no_pending_sign_in",
+            "No sign-in is waiting for the face step. Sign in with your password first.",
+            status=403,
+        )
+
+    try:
+        transaction_id = request.POST.get("transaction", "")
+    except MultiPartParserError:
+        return malformed_upload()
+
+    if transaction_id != view.transaction.id:
+        return error_response(
+            "transaction_mismatch",
+            "This face step belongs to another sign-in. Reload the page and try again.",
+            status=403,
+        )
+    return None
+
+
+def malformed_upload():
+    return error_response(
+        "malformed_upload",
+        "The upload could not be read. Reload the page and try again.",
+    )
 
 
 def locked_response(details):

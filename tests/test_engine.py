@@ -444,3 +444,58 @@ def test_describe_is_thread_safe():
         assert len(descriptors) == rounds * len(photos)
         for position, descriptor in enumerate(descriptors):
             assert np.allclose(descriptor, expected[position % 3], atol=1e-6)
+
+
+# Landmarks and search near a previous box -------------------------------------
+
+
+def test_landmarks_are_68_points_inside_face(obama):
+    (box,) = engine.face_locations(obama)
+    top, right, bottom, left = box
+
+    landmarks = engine.face_landmarks(obama, box)
+
+    assert landmarks.shape == (68, 2)
+    # The eyes (36-47) lie inside the face box.
+    eyes = landmarks[36:48]
+    assert np.all((eyes[:, 0] > left) & (eyes[:, 0] < right))
+    assert np.all((eyes[:, 1] > top) & (eyes[:, 1] < bottom))
+
+
+def test_image_left_eye_comes_first(obama):
+    (box,) = engine.face_locations(obama)
+
+    landmarks = engine.face_landmarks(obama, box)
+
+    assert landmarks[36:42, 0].mean() < landmarks[42:48, 0].mean()
+
+
+def test_search_near_box_finds_moved_face(obama):
+    (box,) = engine.face_locations(obama)
+    top, right, bottom, left = box
+    shift = (right - left) // 5
+    moved = np.zeros_like(obama)
+    moved[:, shift:] = obama[:, :-shift]
+
+    (found,) = engine.face_locations_near(moved, box)
+
+    assert found[3] == pytest.approx(left + shift, abs=(right - left) * 0.15)
+    assert found[0] == pytest.approx(top, abs=(bottom - top) * 0.15)
+
+
+def test_search_near_box_misses_face_far_away(obama):
+    height, width = obama.shape[:2]
+    corner = (0, width // 8, height // 8, 0)
+
+    assert engine.face_locations_near(obama, corner) == []
+
+
+def test_search_near_box_outside_image_finds_nothing(obama):
+    height, width = obama.shape[:2]
+
+    assert (
+        engine.face_locations_near(
+            obama, (height + 5, width + 50, height + 50, width + 5)
+        )
+        == []
+    )

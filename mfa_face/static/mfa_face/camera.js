@@ -2,7 +2,6 @@
 "use strict";
 
 (function () {
-  const FRAME_INTERVAL_MS = 250;
   const JPEG_QUALITY = 0.9;
 
   const CAMERA_ERRORS = {
@@ -75,33 +74,85 @@
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 
-  async function captureBurst(count) {
-    const frames = [];
+  // Captures `count` frames `intervalMs` apart and appends them to `frames`.
+  async function captureFrames(frames, count, intervalMs) {
     for (let i = 0; i < count; i++) {
-      if (i > 0) {
-        await sleep(FRAME_INTERVAL_MS);
+      if (frames.length > 0) {
+        await sleep(intervalMs);
       }
       frames.push(await captureFrame());
     }
+  }
+
+  // Asks the server for this attempt's one-time nonce and liveness actions.
+  async function fetchChallenge() {
+    const form = new FormData();
+    form.append("transaction", root.dataset.transaction);
+    const response = await fetch(root.dataset.challengeUrl, {
+      method: "POST",
+      body: form,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfInput.value, Accept: "application/json" },
+    });
+    return { response, body: await response.json() };
+  }
+
+  // Captures the burst that the challenge requests: one burst with a single
+  // prompt, or for active liveness one frame and then a few per action.
+  async function captureForChallenge(challenge) {
+    const frames = [];
+    if (challenge.actions.length === 0) {
+      showStatus(challenge.prompt, "busy");
+      const count = challenge.frames || Number(root.dataset.burstFrames) || 6;
+      const interval = challenge.interval_ms || Number(root.dataset.burstIntervalMs) || 400;
+      await captureFrames(frames, count, interval);
+      return frames;
+    }
+
+    showStatus(challenge.prompt, "busy");
+    await captureFrames(frames, 1, 0);
+    for (const step of challenge.actions) {
+      showStatus(step.prompt, "busy");
+      root.dataset.action = step.action;
+      await captureFrames(frames, step.frames, step.interval_ms);
+    }
+    delete root.dataset.action;
     return frames;
+  }
+
+  function showError(body) {
+    showStatus((body && body.message) || "The face check failed. Try again.", "error");
+    root.dataset.lastError = (body && body.code) || "unknown";
+    captureButton.disabled = false;
   }
 
   async function submitBurst() {
     captureButton.disabled = true;
+    delete root.dataset.lastError;
     const verifying = root.dataset.mode === "verify";
-    showStatus(
-      verifying
-        ? "Verifying your face, this can take a few seconds…"
-        : "Enrolling your face, this can take a few seconds…",
-      "busy",
-    );
 
     let response;
     let body;
     try {
-      const frames = await captureBurst(Number(root.dataset.burstFrames) || 3);
+      const issued = await fetchChallenge();
+      if (!issued.response.ok) {
+        showError(issued.body);
+        return;
+      }
+      const challenge = issued.body;
+      root.dataset.liveness = challenge.liveness;
+
+      const frames = await captureForChallenge(challenge);
+      showStatus(
+        verifying
+          ? "Verifying your face, this can take a few seconds…"
+          : "Enrolling your face, this can take a few seconds…",
+        "busy",
+      );
+
       const form = new FormData();
       form.append("transaction", root.dataset.transaction);
+      form.append("challenge", challenge.nonce);
       frames.forEach((blob, index) => form.append("frame", blob, "frame-" + index + ".jpg"));
 
       response = await fetch(root.dataset.uploadUrl, {
@@ -122,10 +173,7 @@
       setTimeout(() => window.location.assign(body.redirect || root.dataset.doneUrl), 1200);
       return;
     }
-
-    showStatus(body.message || "The face check failed. Try again.", "error");
-    root.dataset.lastError = body.code || "unknown";
-    captureButton.disabled = false;
+    showError(body);
   }
 
   captureButton.addEventListener("click", submitBurst);

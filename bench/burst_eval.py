@@ -1,0 +1,162 @@
+"""Count liveness and verification outcomes on clip bursts and simulated prints.
+
+Run from the repository root:
+
+    .venv/bin/python -m bench.burst_eval
+
+Genuine bursts are 6 frames of the shared video clip, 12 frames (400 ms)
+apart, starting at every frame from which the whole burst stays inside the
+range where only the one moving person is in view. Attacks are bursts of the
+same person's still photo projected as a hand-held print (see
+``bench.material.print_attack_burst``) at several tilts and face sizes. Each
+burst goes through ``burst.analyse_burst`` and the passive liveness check, as
+a sign-in does.
+
+Verification counts come from enrolling one clip burst with
+``factor.enrollment_template`` and matching every third genuine burst
+against it with ``factor.match_burst``.
+"""
+
+import argparse
+import os
+import platform
+from collections import Counter
+
+import django
+import numpy as np
+
+# factor.py imports the FaceDevice model, so Django must be set up first. No
+# database is used.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idp.settings")
+django.setup()
+
+from bench import material  # noqa: E402
+from mfa_face import burst, factor, liveness  # noqa: E402
+from mfa_face.conf import settings as face_settings  # noqa: E402
+
+BURST_FRAMES = 6
+BURST_STEP = 12
+ATTACK_TILTS = (5.0, 10.0, 20.0, 30.0, 40.0)
+ATTACK_FACE_WIDTHS = (70, 90, 150, 230)
+ENROLL_STARTS = (90, 125)
+VERIFY_EVERY = 3
+
+
+def outcome(frames):
+    """Return ``"accepted"`` or the kind and code of the liveness error, and figures.
+
+    The figures are measured first and then judged, which is what
+    ``liveness.check`` does at the passive level, so that rejected bursts
+    have figures too.
+    """
+    analysed = burst.analyse_burst(frames)
+    figures = None
+    try:
+        figures = liveness.measure(analysed.faces())
+        liveness.judge_passive(figures)
+    except liveness.PresentationAttack as error:
+        return f"rejected:{error.code}", figures
+    except liveness.LivenessRetry as error:
+        return f"retry:{error.code}", figures
+    return "accepted", figures
+
+
+def genuine_outcomes(clip):
+    results = []
+    for start in genuine_starts():
+        frames = material.clip_burst(clip, start, BURST_FRAMES, BURST_STEP)
+        results.append((start, *outcome(frames)))
+    return results
+
+
+def attack_outcomes(photo, seeds):
+    results = []
+    for tilt in ATTACK_TILTS:
+        for face_width in ATTACK_FACE_WIDTHS:
+            for seed in range(seeds):
+                rng = np.random.default_rng([int(tilt), face_width, seed])
+                frames = material.print_attack_burst(
+                    photo, rng, BURST_FRAMES, face_width=face_width, max_tilt=tilt
+                )
+                results.append(((tilt, face_width, seed), *outcome(frames)))
+    return results
+
+
+def genuine_starts():
+    first = material.CLIP_PERSON_FRAMES.start
+    last = material.CLIP_PERSON_FRAMES.stop - 1 - BURST_STEP * (BURST_FRAMES - 1)
+    return range(first, last + 1)
+
+
+def verification_outcomes(clip):
+    """Match every third genuine burst against enrollments from the clip."""
+    results = []
+    for enroll_start in ENROLL_STARTS:
+        enrollment = burst.analyse_burst(
+            material.clip_burst(clip, enroll_start, BURST_FRAMES, BURST_STEP)
+        )
+        template, _ = factor.enrollment_template(enrollment)
+        for start in genuine_starts()[::VERIFY_EVERY]:
+            probe = burst.analyse_burst(
+                material.clip_burst(clip, start, BURST_FRAMES, BURST_STEP)
+            )
+            results.append((enroll_start, start, factor.match_burst(template, probe)))
+    return results
+
+
+def summarize(title, results):
+    counts = Counter(result for _, result, _ in results)
+    print(f"{title}: {len(results)} bursts")
+    for result, count in sorted(counts.items()):
+        print(f"  {result}: {count}")
+
+    planar = [figures.planar_error for _, _, figures in results if figures]
+    turns = [figures.pose_change for _, _, figures in results if figures]
+    if planar:
+        print(
+            f"  planar error: min {min(planar):.3f}, median {np.median(planar):.3f}, "
+            f"max {max(planar):.3f}"
+        )
+        print(
+            f"  pose change (degrees): min {min(turns):.1f}, "
+            f"median {np.median(turns):.1f}, max {max(turns):.1f}"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--seeds", type=int, default=10, help="attack bursts per tilt and face size"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print every burst's outcome"
+    )
+    args = parser.parse_args()
+
+    print(f"machine: {platform.machine()} {platform.processor() or ''}".strip())
+    clip = material.read_clip()
+    genuine = genuine_outcomes(clip)
+    attacks = attack_outcomes(material.read_photo(), args.seeds)
+
+    verifications = verification_outcomes(clip)
+
+    if args.verbose:
+        for key, result, figures in genuine + attacks:
+            print(key, result, figures)
+    summarize("genuine clip bursts", genuine)
+    summarize("simulated print attacks", attacks)
+
+    threshold = face_settings.MFA_FACE_MATCH_THRESHOLD
+    matched = sum(result.matched for _, _, result in verifications)
+    distances = [result.distance for _, _, result in verifications]
+    described = Counter(len(result.distances) for _, _, result in verifications)
+    print(
+        f"clip verification at threshold {threshold:g}: {matched} of "
+        f"{len(verifications)} bursts matched; median distance "
+        f"{np.median(distances):.3f}, largest {max(distances):.3f}; descriptors "
+        f"computed per burst: {dict(sorted(described.items()))}"
+    )
+
+
+if __name__ == "__main__":
+    main()
