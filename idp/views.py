@@ -10,9 +10,41 @@ from django.shortcuts import render
 logger = logging.getLogger(__name__)
 
 
+JSON_PATH_SUFFIXES = ("/enroll/", "/verify/", "/challenge/")
+
+
 def wants_json(request):
     accept = request.headers.get("Accept", "")
-    return "application/json" in accept or request.path.endswith(("/enroll/", "/verify/"))
+    return "application/json" in accept or request.path.endswith(JSON_PATH_SUFFIXES)
+
+
+def bad_request(request, exception):
+    """Answer a request Django could not parse (bad multipart body, too many fields)."""
+    logger.info("bad request path=%s error=%s", request.path, type(exception).__name__)
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "code": "malformed_upload",
+                "message": "The upload could not be read. Reload the page and try again.",
+            },
+            status=400,
+        )
+    return render(request, "400.html", status=400)
+
+
+def csrf_failure(request, reason=""):
+    """Answer a POST whose CSRF token is missing or wrong."""
+    logger.info("csrf failure path=%s reason=%s", request.path, reason)
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "code": "csrf_failed",
+                "message": "The CSRF token is missing or expired (CSRF check failed). "
+                "Reload the page and try again.",
+            },
+            status=403,
+        )
+    return render(request, "403_csrf.html", status=403)
 
 
 def server_error(request):
