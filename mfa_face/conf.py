@@ -52,6 +52,13 @@ DEFAULTS = {
     # Seconds of django-otp's exponential delay after the first failed face
     # verification: 1, 2, 4, 8 ... seconds after consecutive failures.
     "MFA_FACE_THROTTLE_FACTOR": 1,
+    # Consecutive failed face verifications allowed before the face factor
+    # locks. NIST SP 800-63B allows at most 5 for a biometric factor; after
+    # that each further failure doubles the lock, starting at
+    # MFA_FACE_LOCKOUT_SECONDS.
+    "MFA_FACE_LOCKOUT_FAILURES": 5,
+    # Seconds of the first lock after MFA_FACE_LOCKOUT_FAILURES failures.
+    "MFA_FACE_LOCKOUT_SECONDS": 60,
     # Folder that contains the dlib model files. None means the "models"
     # folder of the installed face_recognition_models package. The environment
     # variable of the same name is used when the Django setting is None.

@@ -1,9 +1,13 @@
 """The face factor as a django-otp device."""
 
+from datetime import timedelta
+
 import numpy as np
 from django.db import models
 from django.utils import timezone
-from django_otp.models import Device, ThrottlingMixin
+from django_otp.models import Device, ThrottlingMixin, VerifyNotAllowed
+
+from idp.crypto import EncryptedBinaryField
 
 from .conf import settings as face_settings
 
@@ -26,7 +30,9 @@ class FaceDevice(ThrottlingMixin, Device):
         related_name="face_devices",
         help_text="The end user this face enrollment belongs to.",
     )
-    template = models.BinaryField()
+    # Encrypted at rest with the FACE_TEMPLATE_KEYS (see idp/crypto.py), so
+    # the database alone does not reveal a template.
+    template = EncryptedBinaryField()
     quality = models.JSONField(
         default=list,
         blank=True,
@@ -46,6 +52,30 @@ class FaceDevice(ThrottlingMixin, Device):
 
     def get_throttle_factor(self):
         return face_settings.MFA_FACE_THROTTLE_FACTOR
+
+    def verify_is_allowed(self):
+        """Return ``(True, None)``, or ``(False, details)`` while the factor is locked.
+
+        The first ``MFA_FACE_LOCKOUT_FAILURES - 1`` consecutive failures only
+        wait for django-otp's short exponential delay, so a user who was
+        badly lit can retry at once. From the limit on, the factor locks for
+        ``MFA_FACE_LOCKOUT_SECONDS``, doubled for each further failure.
+        ``details["locked_until"]`` is the end of the current lock.
+        """
+        limit = face_settings.MFA_FACE_LOCKOUT_FAILURES
+        failures = self.throttling_failure_count
+        if failures < limit or self.throttling_failure_timestamp is None:
+            return super().verify_is_allowed()
+
+        lock = face_settings.MFA_FACE_LOCKOUT_SECONDS * 2 ** (failures - limit)
+        locked_until = self.throttling_failure_timestamp + timedelta(seconds=lock)
+        if timezone.now() < locked_until:
+            return False, {
+                "reason": VerifyNotAllowed.N_FAILED_ATTEMPTS,
+                "failure_count": failures,
+                "locked_until": locked_until,
+            }
+        return True, None
 
     @property
     def descriptors(self):

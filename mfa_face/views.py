@@ -14,6 +14,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from audit.events import record
+from audit.models import EventType
 from authn import transaction as login
 from authn.models import EndUser
 
@@ -171,7 +173,33 @@ class FrameUploadView(FaceStepMixin, View):
                 self.end_user.pk,
                 error.code,
             )
+            self.audit(EventType.FACE_REJECTED, reason=error.code)
+            self.audit_lockout()
             return error_response(error.code, error.message)
+
+    def audit(self, event, **details):
+        record(
+            event,
+            request=self.request,
+            app=self.app,
+            end_user=self.end_user,
+            **details,
+        )
+
+    def audit_lockout(self):
+        """Record ``face_locked`` when the last failure reached the lockout limit."""
+        device = self.face_device()
+        if device is None:
+            return
+        if device.throttling_failure_count < face_settings.MFA_FACE_LOCKOUT_FAILURES:
+            return
+        allowed, details = device.verify_is_allowed()
+        if not allowed:
+            self.audit(
+                EventType.FACE_LOCKED,
+                failures=device.throttling_failure_count,
+                locked_until=details["locked_until"].isoformat(),
+            )
 
     def succeed(self, status, message):
         login.complete_face_step(self.request, self.app, self.transaction)
@@ -196,6 +224,7 @@ class EnrollView(FrameUploadView):
         factor.enroll(
             self.end_user, frames, self.liveness_level, self.challenge.actions
         )
+        self.audit(EventType.FACE_ENROLLED, frame_count=len(frames))
         return self.succeed("enrolled", "Your face is enrolled and you are signed in.")
 
 
@@ -217,11 +246,18 @@ class VerifyView(FrameUploadView):
             device, frames, self.liveness_level, self.challenge.actions
         )
         if not result.matched:
+            self.audit(
+                EventType.FACE_REJECTED,
+                reason="face_mismatch",
+                distance=round(result.distance, 4),
+            )
+            self.audit_lockout()
             return error_response(
                 "face_mismatch",
                 "The face does not match the enrolled face. Face the camera and try again.",
                 status=401,
             )
+        self.audit(EventType.FACE_VERIFIED, distance=round(result.distance, 4))
         return self.succeed("verified", "Face verified. You are signed in.")
 
 
@@ -257,12 +293,20 @@ def malformed_upload():
 
 def locked_response(details):
     locked_until = (details or {}).get("locked_until")
-    until = locked_until.isoformat() if locked_until else None
+    if locked_until is None:
+        return error_response(
+            "face_locked",
+            "Too many failed face checks. Wait a moment and try again.",
+            status=429,
+            locked_until=None,
+        )
+
     return error_response(
         "face_locked",
-        "Too many failed face checks. Wait a moment and try again.",
+        "Too many failed face checks. Face Recognition is locked until "
+        f"{locked_until:%H:%M:%S} UTC; try again then.",
         status=429,
-        locked_until=until,
+        locked_until=locked_until.isoformat(),
     )
 
 

@@ -13,5 +13,7 @@ def test_migrations_match_models():
     assert "No changes detected" in output.getvalue()
 
 
+@pytest.mark.django_db
 def test_system_checks_pass():
+    # The JSONField checks ask the database whether it supports JSON.
     call_command("check")

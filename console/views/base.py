@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 
+from audit.events import record
+from audit.models import EventType
 from authn.models import Application, EndUser, UserPool
 
 logger = logging.getLogger(__name__)
@@ -171,6 +173,15 @@ class SwitchMixin:
             target.pk,
             self.field,
             enabled,
+        )
+        record(
+            EventType.MFA_SWITCH_CHANGED,
+            request=request,
+            pool=self.pool,
+            app=target if isinstance(target, Application) else None,
+            actor=request.user,
+            switch=self.field,
+            enabled=enabled,
         )
 
         message = f"{self.label} turned {'on' if enabled else 'off'}."

@@ -4,6 +4,9 @@ import logging
 
 from django.shortcuts import redirect
 
+from audit.events import record
+from audit.models import EventType
+
 from ..forms import LivenessForm
 from .base import PoolView, SwitchMixin, redirect_with_message
 
@@ -49,6 +52,14 @@ class PoolLivenessView(PoolMfaView):
             request.user.pk,
             self.pool.pk,
             self.pool.liveness,
+        )
+        record(
+            EventType.MFA_SWITCH_CHANGED,
+            request=request,
+            pool=self.pool,
+            actor=request.user,
+            switch="liveness",
+            value=self.pool.liveness,
         )
         return redirect_with_message(
             request,

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from audit.events import record
+from audit.models import EventType
 from authn.identifiers import search_filter
 from mfa_face.models import FaceDevice
 
@@ -131,6 +133,13 @@ class UserResetFaceView(ConfirmView, EndUserView):
             self.pool.pk,
             self.end_user.pk,
             deleted,
+        )
+        record(
+            EventType.FACE_RESET,
+            request=self.request,
+            end_user=self.end_user,
+            actor=self.request.user,
+            devices=deleted,
         )
         return redirect_with_message(
             self.request,
