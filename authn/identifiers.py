@@ -44,3 +44,25 @@ def identifier_lookups(identifier):
     except ValidationError:
         pass
     return lookups
+
+
+def search_filter(query):
+    """Return a Q matching end users whose username, email or phone contains ``query``.
+
+    Username and email match case-insensitively. The phone part ignores the
+    separators that :func:`normalize_phone` drops, so ``555-0100`` finds
+    ``+12025550100``. An empty query matches every user.
+    """
+    query = (query or "").strip()
+    if not query:
+        return Q()
+
+    condition = Q(username__icontains=query) | Q(email__icontains=query)
+
+    compact = PHONE_SEPARATORS.sub("", query)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact and compact.lstrip("+").isdigit():
+        condition |= Q(phone__contains=compact)
+
+    return condition

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AbstractApplication
 
 
@@ -84,6 +85,17 @@ class Application(AbstractApplication):
 
     def __str__(self):
         return self.name
+
+    def generate_new_client_secret(self):
+        """Replace the client secret with a new random one and return it in clear.
+
+        ``ClientSecretField`` hashes the value when the row is saved, so the
+        returned string is the only clear copy. Show it once, then drop it. The
+        caller saves the row, and until then the old secret stays valid.
+        """
+        secret = generate_client_secret()
+        self.client_secret = secret
+        return secret
 
 
 class EndUser(models.Model):

@@ -1,8 +1,16 @@
-"""The hosted login transaction: which factors a browser has passed, per app.
+"""The hosted login state of a browser: login transactions and sign-on sessions.
 
-The state lives in the Django session under its own key, apart from the
-administrator's ``auth`` keys, so an end-user sign-in in the same browser
-neither signs the administrator out nor grants console access.
+Three session keys hold it, apart from the administrator's ``auth`` keys, so
+an end-user sign-in in the same browser neither signs the administrator out
+nor grants console access:
+
+- ``authn.login``: one :class:`LoginTransaction` per app, the sign-in in
+  progress (password passed, face step pending) or just completed.
+- ``authn.sign_on``: one :class:`SignOnSession` per user pool, created when
+  every factor an app required has passed. Every app of the pool accepts it
+  (single sign-on) as long as it holds the factors that app requires.
+- ``authn.resume``: per app, the page to return to once the user is signed
+  in, for example the authorization request that sent the user here.
 """
 
 import enum
@@ -16,9 +24,21 @@ from .models import Application, EndUser
 from .policy import face_mfa_required
 
 SESSION_KEY = "authn.login"
+SIGN_ON_SESSION_KEY = "authn.sign_on"
+RESUME_SESSION_KEY = "authn.resume"
 
-FACTOR_PASSWORD = "pwd"  # noqa: S105 (an RFC 8176 amr value, not a secret)
+# RFC 8176 authentication method reference values.
+FACTOR_PASSWORD = "pwd"  # noqa: S105 (an amr value, not a secret)
 FACTOR_FACE = "face"
+# Scan-code sign-in: the browser is signed in by a confirmation sent from a
+# phone, which RFC 8176 calls multiple-channel authentication.
+FACTOR_SCAN_CODE = "mca"
+MULTI_FACTOR = "mfa"
+
+# Seconds a page to return to after sign-in stays valid. It covers typing the
+# password and the face step, and is short so that an abandoned authorization
+# request does not resume at a later, unrelated sign-in.
+RESUME_TTL = 600
 
 
 class State(enum.StrEnum):
@@ -26,6 +46,15 @@ class State(enum.StrEnum):
     FIRST_FACTOR_PASSED = "first_factor_passed"
     # Every required factor passed.
     SIGNED_IN = "signed_in"
+
+
+def amr_values(factors):
+    """Return the RFC 8176 ``amr`` list for the passed factors, "mfa" appended
+    when more than one factor passed."""
+    values = list(factors)
+    if len(values) > 1:
+        values.append(MULTI_FACTOR)
+    return values
 
 
 @dataclass
@@ -94,19 +123,138 @@ class LoginTransaction:
         self.auth_time = time.time()
 
 
+@dataclass
+class SignOnSession:
+    """The pool-wide sign-on of one end user in this browser.
+
+    ``auth_time`` is the Unix time of the last authentication, so a face step
+    taken later for another app (step-up) moves it forward. ``session_id`` is a
+    random identifier that stays the same through step-ups and changes at every
+    new sign-in.
+    """
+
+    pool_id: int
+    user_id: int
+    identity_source: str
+    factors: list[str]
+    auth_time: float
+    session_id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+
+    @classmethod
+    def load(cls, request, pool):
+        """Return the sign-on session of ``pool`` in this browser, or None.
+
+        A session older than ``AUTHN_SIGN_ON_TTL`` seconds is dropped.
+        """
+        stored = request.session.get(SIGN_ON_SESSION_KEY, {}).get(str(pool.pk))
+        if not stored:
+            return None
+
+        sign_on = cls(**stored)
+        if time.time() - sign_on.auth_time > settings.AUTHN_SIGN_ON_TTL:
+            cls.end(request, pool)
+            return None
+        return sign_on
+
+    @classmethod
+    def from_transaction(cls, app, transaction, session_id=None):
+        sign_on = cls(
+            pool_id=app.pool_id,
+            user_id=transaction.user_id,
+            identity_source=transaction.identity_source,
+            factors=list(transaction.factors),
+            auth_time=transaction.auth_time or time.time(),
+        )
+        if session_id:
+            sign_on.session_id = session_id
+        return sign_on
+
+    @classmethod
+    def end(cls, request, pool):
+        sessions = dict(request.session.get(SIGN_ON_SESSION_KEY, {}))
+        sessions.pop(str(pool.pk), None)
+        request.session[SIGN_ON_SESSION_KEY] = sessions
+
+    def save(self, request):
+        sessions = dict(request.session.get(SIGN_ON_SESSION_KEY, {}))
+        sessions[str(self.pool_id)] = asdict(self)
+        request.session[SIGN_ON_SESSION_KEY] = sessions
+
+    def satisfies(self, app):
+        """Return True when this session holds every factor ``app`` requires now."""
+        if FACTOR_FACE in self.factors:
+            return True
+        return not face_mfa_required(app.pool, app, self.identity_source)
+
+    @property
+    def amr(self):
+        return amr_values(self.factors)
+
+
+@dataclass
+class SignIn:
+    """An end user signed in to one app, and how they authenticated."""
+
+    user: EndUser
+    sign_on: SignOnSession
+
+    @property
+    def factors(self):
+        return self.sign_on.factors
+
+    @property
+    def amr(self):
+        return self.sign_on.amr
+
+    @property
+    def auth_time(self):
+        return self.sign_on.auth_time
+
+
 def start_sign_in(request, app, user, identity_source, factors):
     """Record a passed first factor and return the new transaction.
 
     The session key is rotated first, so a session id planted before the
-    sign-in is worthless after it. When face MFA does not apply, the
-    transaction is complete at once.
+    sign-in is worthless after it. Any sign-on session of the pool ends, because
+    a new sign-in replaces it. When face MFA does not apply, the transaction is
+    complete at once and starts the pool's new sign-on session.
     """
     request.session.cycle_key()
+    SignOnSession.end(request, app.pool)
 
     transaction = LoginTransaction.begin(app, user, identity_source, factors)
     if not face_mfa_required(app.pool, app, identity_source):
         transaction.complete()
+        SignOnSession.from_transaction(app, transaction).save(request)
 
+    transaction.save(request, app)
+    return transaction
+
+
+def start_step_up(request, app):
+    """Return a transaction that asks the signed-on user for the face step only.
+
+    Applies when the pool's sign-on session lacks the face factor that ``app``
+    requires. Returns None when there is no sign-on session, or when it already
+    satisfies ``app``, or when its user is no longer active.
+    """
+    sign_on = SignOnSession.load(request, app.pool)
+    if sign_on is None or sign_on.satisfies(app):
+        return None
+
+    user = EndUser.objects.filter(
+        pk=sign_on.user_id, pool_id=app.pool_id, is_active=True
+    ).first()
+    if user is None:
+        return None
+
+    pending = pending_face_step(request, app)
+    if pending is not None and pending.user_id == user.pk:
+        return pending
+
+    transaction = LoginTransaction.begin(
+        app, user, sign_on.identity_source, sign_on.factors
+    )
     transaction.save(request, app)
     return transaction
 
@@ -120,42 +268,111 @@ def pending_face_step(request, app):
 
 
 def complete_face_step(request, app, transaction):
-    """Mark the face factor as passed and the sign-in as complete."""
+    """Mark the face factor as passed and the sign-in as complete.
+
+    Rotates the session key and stores the pool's sign-on session with the
+    face factor. A step-up of the user already signed on keeps the sign-on
+    session id; a face step for another user replaces that sign-on.
+    """
     request.session.cycle_key()
     transaction.add_factor(FACTOR_FACE)
     transaction.complete()
     transaction.save(request, app)
 
+    previous = SignOnSession.load(request, app.pool)
+    session_id = None
+    if previous is not None and previous.user_id == transaction.user_id:
+        session_id = previous.session_id
+    SignOnSession.from_transaction(app, transaction, session_id).save(request)
 
-def signed_in_user(request, app):
-    """Return the end user signed in to ``app`` in this browser, or None.
+
+def current_sign_in(request, app):
+    """Return the :class:`SignIn` of ``app`` in this browser, or None.
 
     The MFA rule is evaluated again on every call, against the current
     switches: a password-only sign-in made while face MFA was off no longer
     counts once an administrator turns it on.
     """
-    transaction = LoginTransaction.load(request, app)
-    if transaction is None or transaction.state != State.SIGNED_IN:
-        return None
-
-    pool = app.pool
-    if FACTOR_FACE not in transaction.factors and face_mfa_required(
-        pool, app, transaction.identity_source
-    ):
+    sign_on = SignOnSession.load(request, app.pool)
+    if sign_on is None or not sign_on.satisfies(app):
         return None
 
     user = EndUser.objects.filter(
-        pk=transaction.user_id, pool=pool, is_active=True
+        pk=sign_on.user_id, pool_id=app.pool_id, is_active=True
     ).first()
-    return user
+    if user is None:
+        return None
+    return SignIn(user=user, sign_on=sign_on)
+
+
+def signed_in_user(request, app):
+    """Return the end user signed in to ``app`` in this browser, or None.
+
+    Any app of the same pool may have made the sign-in. See
+    :func:`current_sign_in` for the MFA check.
+    """
+    sign_in = current_sign_in(request, app)
+    return sign_in.user if sign_in is not None else None
+
+
+def end_pool_session(request, pool):
+    """End the sign-on session of ``pool`` and its apps' transactions.
+
+    Other pools' sessions and the administrator's console session stay. The
+    session key is rotated.
+    """
+    SignOnSession.end(request, pool)
+
+    client_ids = set(
+        Application.objects.filter(pool=pool).values_list("client_id", flat=True)
+    )
+    for key in (SESSION_KEY, RESUME_SESSION_KEY):
+        entries = request.session.get(key, {})
+        request.session[key] = {
+            client_id: value
+            for client_id, value in entries.items()
+            if client_id not in client_ids
+        }
+    request.session.cycle_key()
 
 
 def sign_out(request, app):
-    """End this browser's sign-in to ``app`` and nothing else."""
-    transaction = LoginTransaction.load(request, app)
-    if transaction is not None:
-        transaction.clear(request, app)
-    request.session.cycle_key()
+    """End this browser's sign-in to ``app``: the whole sign-on session of its pool."""
+    end_pool_session(request, app.pool)
+
+
+def set_resume(request, app, url, cancel_url=None):
+    """Remember ``url`` as the page to open once the user is signed in to ``app``.
+
+    :param url: a path on this site, for example an authorization request.
+    :param cancel_url: where the sign-in page's Cancel button leads, for
+        example an ``access_denied`` response to the relying party; None hides
+        the button.
+    """
+    entries = dict(request.session.get(RESUME_SESSION_KEY, {}))
+    entries[app.client_id] = {
+        "url": url,
+        "cancel_url": cancel_url,
+        "expires_at": time.time() + RESUME_TTL,
+    }
+    request.session[RESUME_SESSION_KEY] = entries
+
+
+def peek_resume(request, app):
+    """Return the unexpired resume entry of ``app`` (url, cancel_url) or None."""
+    entry = request.session.get(RESUME_SESSION_KEY, {}).get(app.client_id)
+    if not entry or entry["expires_at"] < time.time():
+        return None
+    return entry
+
+
+def pop_resume(request, app):
+    """Return and forget the unexpired resume entry of ``app``, or None."""
+    entry = peek_resume(request, app)
+    entries = dict(request.session.get(RESUME_SESSION_KEY, {}))
+    if entries.pop(app.client_id, None) is not None:
+        request.session[RESUME_SESSION_KEY] = entries
+    return entry
 
 
 def get_app(client_id):

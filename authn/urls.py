@@ -9,4 +9,5 @@ urlpatterns = [
     path("done/", views.SignedInView.as_view(), name="done"),
     path("me/", views.CurrentUserView.as_view(), name="me"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("cancel/", views.CancelView.as_view(), name="cancel"),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
+from oauth2_provider.http import OAuth2ResponseRedirect
 
 from . import transaction as login
 from .backends import authenticate_password
@@ -19,6 +20,9 @@ from .models import IdentitySource
 logger = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "The account or password is incorrect. Check both and try again."
+
+# Kept for callers that imported it from here.
+amr_values = login.amr_values
 
 
 def client_ip(request):
@@ -45,15 +49,23 @@ class HostedLoginView(View):
 
 
 class SignInView(HostedLoginView):
+    """The password form; a browser already signed on to the pool skips it."""
+
     def get(self, request):
         if login.signed_in_user(request, self.app) is not None:
             return redirect("authn:done", client_id=self.app.client_id)
-        return self.render_page("authn/login.html", {"form": PasswordSignInForm()})
+
+        # Signed on to the pool without the face factor this app requires:
+        # the face step alone completes the sign-in.
+        if login.start_step_up(request, self.app) is not None:
+            return redirect("mfa_face:step", client_id=self.app.client_id)
+
+        return self.render_form(PasswordSignInForm())
 
     def post(self, request):
         form = PasswordSignInForm(request.POST)
         if not form.is_valid():
-            return self.render_page("authn/login.html", {"form": form}, status=400)
+            return self.render_form(form, status=400)
 
         user = authenticate_password(
             self.app.pool,
@@ -68,7 +80,7 @@ class SignInView(HostedLoginView):
                 client_ip(request),
             )
             form.add_error(None, INVALID_CREDENTIALS)
-            return self.render_page("authn/login.html", {"form": form}, status=400)
+            return self.render_form(form, status=400)
 
         transaction = login.start_sign_in(
             request, self.app, user, IdentitySource.PASSWORD, [login.FACTOR_PASSWORD]
@@ -88,22 +100,41 @@ class SignInView(HostedLoginView):
             return redirect("mfa_face:step", client_id=self.app.client_id)
         return redirect("authn:done", client_id=self.app.client_id)
 
+    def render_form(self, form, status=200):
+        resume = login.peek_resume(self.request, self.app)
+        return self.render_page(
+            "authn/login.html",
+            {
+                "form": form,
+                "scan_code_url": reverse("scan_code:start", args=[self.app.client_id]),
+                "can_cancel": bool(resume and resume["cancel_url"]),
+            },
+            status=status,
+        )
+
 
 class SignedInView(HostedLoginView):
-    """The page shown after every required factor passed."""
+    """The page shown after every required factor passed.
+
+    When the sign-in was started by another page, such as an authorization
+    request of the app, the browser returns there instead.
+    """
 
     def get(self, request):
-        user = login.signed_in_user(request, self.app)
-        if user is None:
+        sign_in = login.current_sign_in(request, self.app)
+        if sign_in is None:
             return redirect("authn:login", client_id=self.app.client_id)
 
-        transaction = login.LoginTransaction.load(request, self.app)
+        resume = login.pop_resume(request, self.app)
+        if resume is not None:
+            return redirect(resume["url"])
+
         return self.render_page(
             "authn/done.html",
             {
-                "end_user": user,
-                "factors": factor_labels(transaction.factors),
-                "auth_time": datetime.fromtimestamp(transaction.auth_time, tz=UTC),
+                "end_user": sign_in.user,
+                "factors": factor_labels(sign_in.factors),
+                "auth_time": datetime.fromtimestamp(sign_in.auth_time, tz=UTC),
             },
         )
 
@@ -112,8 +143,8 @@ class CurrentUserView(HostedLoginView):
     """JSON description of the signed-in end user, for the app's own pages."""
 
     def get(self, request):
-        user = login.signed_in_user(request, self.app)
-        if user is None:
+        sign_in = login.current_sign_in(request, self.app)
+        if sign_in is None:
             return JsonResponse(
                 {
                     "code": "not_signed_in",
@@ -123,7 +154,7 @@ class CurrentUserView(HostedLoginView):
                 status=401,
             )
 
-        transaction = login.LoginTransaction.load(request, self.app)
+        user = sign_in.user
         return JsonResponse(
             {
                 "sub": str(user.sub),
@@ -131,30 +162,44 @@ class CurrentUserView(HostedLoginView):
                 "email": user.email,
                 "phone": user.phone,
                 "app": self.app.name,
-                "amr": amr_values(transaction.factors),
+                "amr": sign_in.amr,
             }
         )
 
 
 class SignOutView(HostedLoginView):
+    """Ends the sign-on session of the app's pool in this browser."""
+
     def post(self, request):
         login.sign_out(request, self.app)
+        logger.info("signed out app=%s pool=%s", self.app.pk, self.app.pool_id)
         return redirect("authn:login", client_id=self.app.client_id)
+
+
+class CancelView(HostedLoginView):
+    """Abandons the sign-in and returns the pending request's cancel response.
+
+    For an authorization request that is an ``access_denied`` error sent to the
+    redirect URI the request was validated with.
+    """
+
+    def post(self, request):
+        resume = login.pop_resume(request, self.app)
+        if resume is None or not resume["cancel_url"]:
+            return redirect("authn:login", client_id=self.app.client_id)
+
+        logger.info("sign-in cancelled app=%s pool=%s", self.app.pk, self.app.pool_id)
+        return OAuth2ResponseRedirect(
+            resume["cancel_url"], self.app.get_allowed_schemes()
+        )
 
 
 FACTOR_LABELS = {
     login.FACTOR_PASSWORD: "Password",
     login.FACTOR_FACE: "Face Recognition",
+    login.FACTOR_SCAN_CODE: "Scan code",
 }
 
 
 def factor_labels(factors):
     return [FACTOR_LABELS.get(factor, factor) for factor in factors]
-
-
-def amr_values(factors):
-    """Return RFC 8176 ``amr`` values for the passed factors."""
-    values = list(factors)
-    if len(values) > 1:
-        values.append("mfa")
-    return values

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "authn",
     "mfa_face",
     "console",
+    "mfa_recovery",
+    "audit",
     "csp",
 ]
 
@@ -221,6 +223,82 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "authn.Application"
 # Seconds a password-only login transaction waits for the face step.
 AUTHN_FIRST_FACTOR_TTL = int(os.environ.get("AUTHN_FIRST_FACTOR_TTL", "300"))
 
+# --- OpenID Connect provider and scan-code sign-in -------------------------
+# Each user pool is an OpenID provider under /oidc/<pool id>/ (oidc/), and the
+# hosted login offers scan-code sign-in (scan_code/). django-oauth-toolkit and
+# oauthlib run the protocol; oidc/models.py replaces the toolkit's grant and
+# token models with ones whose user is the pool's end user.
+INSTALLED_APPS += ["oidc", "scan_code"]
+
+# S105 below: these are model names, not secrets.
+OAUTH2_PROVIDER_GRANT_MODEL = "oidc.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oidc.AccessToken"  # noqa: S105
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oidc.RefreshToken"  # noqa: S105
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oidc.IDToken"  # noqa: S105
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "SCOPES": {
+        "openid": "Sign you in (OpenID Connect)",
+        "profile": "Your username",
+        "email": "Your email address",
+        "phone": "Your phone number",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    # Seconds. A code is exchanged right after the redirect, so one minute is
+    # plenty; ID and access tokens last one hour, and a signing key stays in
+    # the JWKS for one ID token lifetime after its rotation.
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    # Seconds a refresh token outlives its last access token.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Seconds relying parties may cache the JWKS. Rotation keeps the old key
+    # published, so a cached copy still verifies tokens signed before it.
+    "OIDC_JWKS_MAX_AGE_SECONDS": 3600,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    # RFC 9700 behaviour: no implicit or password grant, no plain PKCE, no
+    # access token in a URL query string, and only hashes of tokens stored.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Authorization responses carry the RFC 9207 "iss" parameter. The toolkit
+    # would add one issuer for the whole site; oidc/server.py adds the pool's.
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+}
+
+# Public scheme and host of the provider, for example https://id.example.com;
+# unset derives each pool's issuer from the request. See oidc/conf.py.
+OIDC_ISSUER_BASE_URL = os.environ.get("OIDC_ISSUER_BASE_URL") or None
+
+# Seconds a pool-wide sign-on session lasts after its last authentication.
+AUTHN_SIGN_ON_TTL = int(os.environ.get("AUTHN_SIGN_ON_TTL", str(8 * 3600)))
+
+# Seconds a scan-code QR code stays valid; see scan_code/conf.py.
+SCAN_CODE_TTL = int(os.environ.get("SCAN_CODE_TTL", "120"))
+# --- end of OpenID Connect provider and scan-code sign-in ------------------
+
+# Fernet keys that encrypt face templates at rest, newest first; the first
+# encrypts and every key decrypts, so a new key is added in front and the old
+# one removed after rotate_face_template_keys. See idp/crypto.py.
+FACE_TEMPLATE_KEYS = env_list("FACE_TEMPLATE_KEYS", [])
+if PRODUCTION and not FACE_TEMPLATE_KEYS:
+    raise ImproperlyConfigured(
+        "FACE_TEMPLATE_KEYS must be set when IDP_ENVIRONMENT=production."
+    )
+
+# Audit records take the client IP from REMOTE_ADDR. Turn this on only behind
+# exactly one trusted proxy that sets X-Forwarded-For.
+AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)
+
+# Django-level rejections (CSRF failure, unreadable upload) answer JSON on the
+# face step's endpoints, like every other face-step error.
+CSRF_FAILURE_VIEW = "idp.views.csrf_failure"
+
 # Face matching: see mfa_face/conf.py for every MFA_FACE_* name and default.
 if "MFA_FACE_MATCH_THRESHOLD" in os.environ:
     MFA_FACE_MATCH_THRESHOLD = float(os.environ["MFA_FACE_MATCH_THRESHOLD"])
@@ -237,5 +315,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Audit lines stay visible when LOG_LEVEL is raised.
+        "audit": {"level": "INFO"},
     },
 }

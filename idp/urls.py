@@ -1,4 +1,4 @@
-"""Root URLs: the administrator console and the hosted login."""
+"""Root URLs: the administrator console, the hosted login and the OpenID providers."""
 
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -6,8 +6,13 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("console/", include("console.urls")),
+    path("console/pools/<int:pool_id>/audit/", include("audit.urls")),
     path("login/<str:client_id>/face/", include("mfa_face.urls")),
+    path("login/<str:client_id>/scan/", include("scan_code.urls")),
     path("login/<str:client_id>/", include("authn.urls")),
+    # Each pool's issuer identifier is this prefix; see oidc/issuer.py.
+    path("oidc/<int:pool_id>/", include("oidc.urls")),
 ]
 
+handler400 = "idp.views.bad_request"
 handler500 = "idp.views.server_error"

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from authn import transaction as login
+from authn.backends import authenticate_password
 from authn.models import EndUser
 
 from .conftest import END_USER_PASSWORD
@@ -150,11 +151,83 @@ def test_turning_face_mfa_off_applies_to_next_sign_in(client, face_app, end_user
     assert response["Location"] == reverse("authn:done", args=[face_app.client_id])
 
 
-def test_signed_in_to_one_app_is_not_signed_in_to_another(client, app, end_user):
+def test_sign_in_covers_whole_pool(client, app, end_user):
     other_app = app.pool.applications.create(name="App B")
     sign_in(client, app)
     response = client.get(reverse("authn:me", args=[other_app.client_id]))
+    assert response.status_code == 200
+    assert response.json()["sub"] == str(end_user.sub)
+
+
+def test_sign_in_does_not_reach_other_pool(client, app, admin, end_user):
+    other_app = admin.user_pools.create(name="Pool B").applications.create(
+        name="App of Pool B"
+    )
+    sign_in(client, app)
+    response = client.get(reverse("authn:me", args=[other_app.client_id]))
     assert response.status_code == 401
+
+
+def test_second_app_skips_login_form(client, app, end_user):
+    other_app = app.pool.applications.create(name="App B")
+    sign_in(client, app)
+    response = client.get(login_url(other_app))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("authn:done", args=[other_app.client_id])
+
+
+def test_face_app_starts_step_up(client, app, end_user):
+    face_app = app.pool.applications.create(
+        name="App B", custom_security_rules=True, face_mfa_enabled=True
+    )
+    sign_in(client, app)
+
+    response = client.get(login_url(face_app))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_face:step", args=[face_app.client_id])
+    assert client.get(reverse("authn:me", args=[face_app.client_id])).status_code == 401
+
+
+def test_new_sign_in_replaces_sign_on(client, app, end_user):
+    bob = EndUser(pool=app.pool, username="bob")
+    bob.set_password(END_USER_PASSWORD)
+    bob.save()
+    sign_in(client, app)
+
+    sign_in(client, app, identifier="bob")
+
+    me = client.get(reverse("authn:me", args=[app.client_id])).json()
+    assert me["sub"] == str(bob.sub)
+
+
+def test_me_reports_amr_of_password_sign_in(client, app, end_user):
+    sign_in(client, app)
+    response = client.get(reverse("authn:me", args=[app.client_id]))
+    assert response.json()["amr"] == ["pwd"]
+
+
+def test_signed_out_page_shows_login_form_again(client, app, end_user):
+    sign_in(client, app)
+    response = client.post(reverse("authn:logout", args=[app.client_id]))
+    assert response["Location"] == login_url(app)
+    assert client.get(login_url(app)).status_code == 200
+
+
+def test_national_phone_number_uses_pool_default_country(app, end_user):
+    # The backend reads UserPool.default_country with getattr until the model
+    # has the field, so the test sets it on the instance.
+    app.pool.default_country = "US"
+
+    user = authenticate_password(app.pool, "(202) 555-0100", END_USER_PASSWORD)
+
+    assert user == end_user
+
+
+def test_national_phone_number_without_default_country_is_unknown(app, end_user):
+    user = authenticate_password(app.pool, "(202) 555-0100", END_USER_PASSWORD)
+
+    assert user is None
 
 
 def test_session_key_rotates_at_sign_in(client, app, end_user):

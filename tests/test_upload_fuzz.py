@@ -523,17 +523,9 @@ def test_frame_sent_as_plain_field_is_rejected(client, endpoint):
 
 # Request limits and CSRF ---------------------------------------------------------
 #
-# Django raises these rejections before the view runs, or inside request.POST
-# as exceptions that the view does not catch, so the response is Django's own
-# HTML 400 or 403 page. The tests below check that it is a 4xx and that no row
-# is written. The JSON shape is a known gap, marked xfail(strict=True) so that
-# the fix shows up as an unexpected pass.
-
-JSON_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="Django's HTML 400/403 page, not the JSON {code, message} body: needs a "
-    "handler400 and a CSRF_FAILURE_VIEW that return JSON on the upload endpoints",
-)
+# Django raises these rejections before the view runs, or inside request.POST,
+# so idp.views.bad_request and idp.views.csrf_failure answer them with the
+# same JSON {code, message} body as the view's own errors.
 
 
 def too_many_files(base):
@@ -567,7 +559,6 @@ def test_request_over_django_limits_is_4xx(client, endpoint, case):
     assert device_rows() == before
 
 
-@JSON_GAP
 @pytest.mark.parametrize("case", LIMIT_CASES)
 def test_request_over_django_limits_is_json(client, endpoint, case):
     parts = LIMIT_CASES[case](base_parts(client, endpoint))
@@ -627,7 +618,6 @@ def test_upload_without_csrf_token_is_403(strict_endpoint):
     assert not FaceDevice.objects.exists()
 
 
-@JSON_GAP
 def test_upload_without_csrf_token_is_json(strict_endpoint):
     assert_json_rejection(post_without_csrf_token(strict_endpoint))
 
@@ -662,6 +652,5 @@ def test_unparsable_body_with_csrf_is_4xx(strict_endpoint):
     assert not FaceDevice.objects.exists()
 
 
-@JSON_GAP
 def test_unparsable_body_with_csrf_is_json(strict_endpoint):
     assert_json_rejection(post_bad_content_type_with_csrf(strict_endpoint))

@@ -205,7 +205,16 @@ def test_face_login_story(live_server, browsers, snap, tmp_path):
     expect(login.locator("#face-status")).to_have_text(
         "Your face is enrolled and you are signed in.", timeout=FACE_RESULT_TIMEOUT_MS
     )
-    expect(login).to_have_url(done_url)
+    # Experience Login runs the real authorization code flow, so it ends on
+    # the console's result page with the ID token claims.
+    expect(login).to_have_url(
+        re.compile(rf"^{re.escape(base_url)}/console/experience/callback/\?"),
+        timeout=FACE_RESULT_TIMEOUT_MS,
+    )
+    expect(login.locator('[data-claim="amr"] td')).to_have_text("pwd face mfa")
+    snap(login, "experience-login-claims")
+
+    login.goto(done_url)
     expect(login.get_by_test_id("signed-in-user")).to_have_text(END_USER_NAME)
     expect(login.get_by_test_id("factors")).to_have_text("Password, Face Recognition")
     snap(login, "enrolled-signed-in")
