@@ -1,10 +1,11 @@
 # Local run, tests and lint. Every target creates .venv when it is missing.
 
 # Django 6 needs Python 3.12 or newer. The first interpreter below that runs
-# and is new enough is used; set PYTHON=/path/to/python3 to choose another.
-PYTHON ?= $(shell for candidate in python3.13 python3.12 \
-	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) \
-	$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) python3; do \
+# and is new enough is used, 3.12 first because the pinned wheels are tested
+# with it; set PYTHON=/path/to/python3 to choose another.
+PYTHON ?= $(shell for candidate in python3.12 \
+	$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) python3.13 \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) python3; do \
 	if $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	echo $$candidate; break; fi; done)
 
