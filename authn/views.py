@@ -12,6 +12,9 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from oauth2_provider.http import OAuth2ResponseRedirect
 
+from audit.events import record
+from audit.models import EventType
+
 from . import transaction as login
 from .backends import authenticate_password
 from .forms import PasswordSignInForm
@@ -79,6 +82,13 @@ class SignInView(HostedLoginView):
                 self.app.pool_id,
                 client_ip(request),
             )
+            record(
+                EventType.SIGN_IN_FAILED,
+                request=request,
+                app=self.app,
+                identifier=form.cleaned_data["identifier"][:150],
+                reason="invalid_credentials",
+            )
             form.add_error(None, INVALID_CREDENTIALS)
             return self.render_form(form, status=400)
 
@@ -98,6 +108,14 @@ class SignInView(HostedLoginView):
 
         if transaction.state == login.State.FIRST_FACTOR_PASSED:
             return redirect("mfa_face:step", client_id=self.app.client_id)
+
+        record(
+            EventType.SIGN_IN_SUCCEEDED,
+            request=request,
+            app=self.app,
+            end_user=user,
+            factors=list(transaction.factors),
+        )
         return redirect("authn:done", client_id=self.app.client_id)
 
     def render_form(self, form, status=200):

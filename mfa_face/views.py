@@ -203,6 +203,7 @@ class FrameUploadView(FaceStepMixin, View):
 
     def succeed(self, status, message):
         login.complete_face_step(self.request, self.app, self.transaction)
+        self.audit(EventType.SIGN_IN_SUCCEEDED, factors=list(self.transaction.factors))
         return JsonResponse(
             {
                 "status": status,
