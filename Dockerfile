@@ -1,20 +1,45 @@
 # Production image: gunicorn serves the app; migrations run at start.
+#
+# dlib is built from source against OpenBLAS in a builder stage, because the
+# prebuilt dlib-bin wheel has no BLAS and its face descriptor is several
+# times slower (docs/benchmarks.md). The build takes about 13 minutes on two
+# cores.
+FROM python:3.12-slim AS build
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends cmake g++ libopenblas-dev liblapack-dev \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN python -m venv /venv
+ENV PATH=/venv/bin:$PATH
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt \
+    && pip uninstall -y dlib-bin \
+    && pip install --no-cache-dir --no-binary dlib dlib==20.0.1
+
+
 FROM python:3.12-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libopenblas0 liblapack3 \
+    && rm -rf /var/lib/apt/lists/*
+
+ENV PATH=/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     IDP_ENVIRONMENT=production
 
+COPY --from=build /venv /venv
+
 WORKDIR /app
-
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
-
 COPY . .
 
-# collectstatic needs a SECRET_KEY to import the settings; this one is used
-# for that command only and never at run time.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input
+# Production settings refuse to load without SECRET_KEY and
+# FACE_TEMPLATE_KEYS; these placeholders serve collectstatic only and are
+# not in the image's environment at run time.
+RUN SECRET_KEY=collectstatic-only FACE_TEMPLATE_KEYS=collectstatic-only \
+    python manage.py collectstatic --no-input
 
 RUN useradd --system --home /app idp && chown -R idp /app
 USER idp
