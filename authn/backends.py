@@ -2,9 +2,7 @@
 
 import logging
 
-import phonenumbers
 from django.contrib.auth.hashers import make_password
-from django.db.models import Q
 
 from .identifiers import identifier_lookups
 from .models import EndUser
@@ -39,39 +37,8 @@ def authenticate_password(pool, identifier, password):
 
 def find_user(pool, identifier):
     """Return the end user of ``pool`` that ``identifier`` names, or None."""
-    lookups = list(identifier_lookups(identifier))
-    national = national_phone_lookup(pool, identifier)
-    if national is not None:
-        lookups.append(national)
-
-    for lookup in lookups:
+    for lookup in identifier_lookups(identifier, pool.default_country):
         user = EndUser.objects.filter(lookup, pool=pool).first()
         if user is not None:
             return user
     return None
-
-
-def national_phone_lookup(pool, identifier):
-    """Return a lookup for ``identifier`` read as a phone number of the pool's
-    default country, or None.
-
-    ``identifier_lookups`` already matches numbers written with a country code.
-    This adds numbers written the national way, such as ``(202) 555-0100`` in a
-    pool whose default country is ``US``.
-    """
-    # TODO: read UserPool.default_country directly once the model has it, and
-    # move this into authn.identifiers.normalize_phone.
-    country = getattr(pool, "default_country", "") or None
-    if country is None or not identifier:
-        return None
-
-    try:
-        number = phonenumbers.parse(identifier, country)
-    except phonenumbers.NumberParseException:
-        return None
-
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return Q(
-        phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    )

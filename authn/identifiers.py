@@ -2,37 +2,50 @@
 
 import re
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-PHONE_PATTERN = re.compile(r"^\+[1-9][0-9]{6,14}$")
 PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 
 
-def normalize_phone(value):
-    """Return ``value`` as an E.164 number (``+`` and 7 to 15 digits).
+def normalize_phone(value, default_country=None):
+    """Return ``value`` as an E.164 number such as ``+12025550100``.
 
-    Spaces, dashes, dots and brackets are dropped first, so ``+1 (202) 555-0100``
-    becomes ``+12025550100``. Raises ValidationError for anything else.
+    :param value: a phone number with a country code (``+1 202 555 0100`` or
+        ``001 202 555 0100``), or a national number when ``default_country``
+        is given.
+    :param default_country: ISO 3166 alpha-2 region (``"US"``) used for a
+        number written without a country code; None or "" accepts only
+        international numbers.
+    :raises ValidationError: ``value`` is not a possible number of its region.
     """
-    compact = PHONE_SEPARATORS.sub("", value or "")
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
+    text = (value or "").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
 
-    if not PHONE_PATTERN.match(compact):
+    try:
+        number = phonenumbers.parse(text, (default_country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+
+    # is_possible_number checks the length for the region, which accepts the
+    # reserved example ranges (555) that is_valid_number would refuse.
+    if number is None or not phonenumbers.is_possible_number(number):
         raise ValidationError(
             "Enter the phone number in international form, for example +12025550100.",
             code="invalid_phone",
         )
-    return compact
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def identifier_lookups(identifier):
+def identifier_lookups(identifier, default_country=None):
     """Return the field lookups ``identifier`` may match, in priority order.
 
     A username wins over an email, and an email over a phone number, so a
     username that happens to look like another user's email still finds its
-    own account.
+    own account. A phone number without a country code is read in
+    ``default_country``.
     """
     identifier = (identifier or "").strip()
     if not identifier:
@@ -40,7 +53,7 @@ def identifier_lookups(identifier):
 
     lookups = [Q(username=identifier), Q(email__iexact=identifier)]
     try:
-        lookups.append(Q(phone=normalize_phone(identifier)))
+        lookups.append(Q(phone=normalize_phone(identifier, default_country)))
     except ValidationError:
         pass
     return lookups

@@ -45,6 +45,9 @@ class UserPool(models.Model):
     mfa_on_scan_code = models.BooleanField(default=True)
     # Security Settings -> Face Recognition liveness (presentation-attack
     # detection) applied to every face step of this pool.
+    # ISO 3166 alpha-2 region in which phone numbers without a country code
+    # are read, at user creation and at sign-in; "" requires a country code.
+    default_country = models.CharField(max_length=2, blank=True, default="")
     liveness = models.CharField(
         max_length=16, choices=LivenessLevel.choices, default=LivenessLevel.PASSIVE
     )

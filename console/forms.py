@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+import phonenumbers
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -84,8 +85,24 @@ class UserPoolForm(forms.ModelForm):
 
     class Meta:
         model = UserPool
-        fields = ["name"]
-        labels = {"name": "User pool name"}
+        fields = ["name", "default_country"]
+        labels = {"name": "User pool name", "default_country": "Default phone country"}
+        help_texts = {
+            "default_country": (
+                "Two-letter country code, for example US, used for phone numbers "
+                "entered without a country code. Leave empty to require +country."
+            )
+        }
+
+    def clean_default_country(self):
+        country = self.cleaned_data["default_country"].strip().upper()
+        if country and country not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationError(
+                f"{country} is not a known country code. Enter two letters such as US "
+                "or GB, or leave it empty.",
+                code="invalid_country",
+            )
+        return country
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
@@ -309,7 +326,7 @@ class EndUserCreateForm(forms.Form):
         phone = self.cleaned_data["phone"].strip()
         if not phone:
             return None
-        phone = normalize_phone(phone)
+        phone = normalize_phone(phone, self.pool.default_country)
         if EndUser.objects.filter(pool=self.pool, phone=phone).exists():
             raise ValidationError(
                 "A user with this phone number already exists in this pool."
