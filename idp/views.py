@@ -65,7 +65,9 @@ def server_error(request):
                 status=503,
                 headers={"Retry-After": "30"},
             )
-        return render(request, "503.html", status=503, headers={"Retry-After": "30"})
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "30"
+        return response
 
     if wants_json(request):
         return JsonResponse(

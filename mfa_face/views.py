@@ -214,6 +214,11 @@ class FrameUploadView(FaceStepMixin, View):
 
 
 class EnrollView(FrameUploadView):
+    # NOTE: the first face step enrolls whoever is in front of the camera, so
+    # until a user has enrolled (or after an administrator's face reset) the
+    # password alone is enough to enroll an attacker's face on the account.
+    # Closing this needs a second channel for the first enrollment, such as
+    # an emailed enrollment link.
     def handle_frames(self, frames):
         if self.face_device() is not None:
             return error_response(

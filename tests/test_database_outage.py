@@ -81,3 +81,17 @@ def test_login_survives_postgres_restart(cluster, live_server, app, settings):
     assert "Traceback" not in body
 
     assert get(url)[0] == 200
+
+
+def test_database_error_page_is_503(client, app, monkeypatch):
+    """The handler alone, without stopping PostgreSQL: any database error is a 503."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("authn.transaction.get_app", unreachable)
+    response = Client(raise_request_exception=False).get(f"/login/{app.client_id}/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
