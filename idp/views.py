@@ -19,7 +19,7 @@ def wants_json(request):
 
 
 def bad_request(request, exception):
-    """Answer a request Django could not parse (bad multipart body, too many fields)."""
+    """Return a 400 response for a request Django could not parse (bad multipart body)."""
     logger.info("bad request path=%s error=%s", request.path, type(exception).__name__)
     if wants_json(request):
         return JsonResponse(
@@ -33,7 +33,7 @@ def bad_request(request, exception):
 
 
 def csrf_failure(request, reason=""):
-    """Answer a POST whose CSRF token is missing or wrong."""
+    """Return a 403 response for a POST whose CSRF token is missing or wrong."""
     logger.info("csrf failure path=%s reason=%s", request.path, reason)
     if wants_json(request):
         return JsonResponse(
