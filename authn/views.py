@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from oauth2_provider.http import OAuth2ResponseRedirect
 from audit.events import record
 from audit.models import EventType
 
+from . import throttle
 from . import transaction as login
 from .backends import authenticate_password
 from .forms import PasswordSignInForm
@@ -23,6 +25,12 @@ from .models import IdentitySource
 logger = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "The account or password is incorrect. Check both and try again."
+
+
+def too_many_failures_message():
+    minutes = max(1, settings.AUTHN_PASSWORD_FAILURE_WINDOW // 60)
+    return f"Too many failed sign-in attempts. Wait {minutes} minutes, then try again."
+
 
 # Kept for callers that imported it from here.
 amr_values = login.amr_values
@@ -70,12 +78,31 @@ class SignInView(HostedLoginView):
         if not form.is_valid():
             return self.render_form(form, status=400)
 
+        identifier = form.cleaned_data["identifier"]
+        ip = client_ip(request)
+        if throttle.is_throttled(self.app.pool, identifier, ip):
+            logger.warning(
+                "sign-in throttled app=%s pool=%s ip=%s",
+                self.app.pk,
+                self.app.pool_id,
+                ip,
+            )
+            record(
+                EventType.PASSWORD_LOCKED,
+                request=request,
+                app=self.app,
+                identifier=identifier[:150],
+            )
+            form.add_error(None, too_many_failures_message())
+            return self.render_form(form, status=429)
+
         user = authenticate_password(
             self.app.pool,
-            form.cleaned_data["identifier"],
+            identifier,
             form.cleaned_data["password"],
         )
         if user is None:
+            throttle.record_failure(self.app.pool, identifier, ip)
             logger.info(
                 "sign-in failed app=%s pool=%s ip=%s reason=invalid_credentials",
                 self.app.pk,
@@ -92,6 +119,7 @@ class SignInView(HostedLoginView):
             form.add_error(None, INVALID_CREDENTIALS)
             return self.render_form(form, status=400)
 
+        throttle.reset_account(self.app.pool, identifier)
         transaction = login.start_sign_in(
             request, self.app, user, IdentitySource.PASSWORD, [login.FACTOR_PASSWORD]
         )

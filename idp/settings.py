@@ -220,6 +220,16 @@ if PRODUCTION:
 # Self-built apps are django-oauth-toolkit applications with pool fields.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "authn.Application"
 
+# Failed password sign-ins allowed per identifier and per client IP within
+# AUTHN_PASSWORD_FAILURE_WINDOW seconds; see authn/throttle.py.
+AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT", "10")
+)
+AUTHN_PASSWORD_MAX_FAILURES_PER_IP = int(
+    os.environ.get("AUTHN_PASSWORD_MAX_FAILURES_PER_IP", "50")
+)
+AUTHN_PASSWORD_FAILURE_WINDOW = int(os.environ.get("AUTHN_PASSWORD_FAILURE_WINDOW", "900"))
+
 # Seconds a password-only login transaction waits for the face step.
 AUTHN_FIRST_FACTOR_TTL = int(os.environ.get("AUTHN_FIRST_FACTOR_TTL", "300"))
 

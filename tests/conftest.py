@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from authn.models import Application, EndUser, UserPool
 
@@ -65,3 +66,11 @@ def end_user(pool):
 def photo():
     """Return the bytes of a photo from the shared face set, by relative path."""
     return face_bytes
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache, so throttling counters do not leak."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,64 @@
+"""Throttling of failed password sign-ins, per account and per client IP.
+
+Counters live in Django's cache with a fixed window. The default local-memory
+cache keeps one count per process, so a server with several workers needs a
+shared cache (CACHES) for the limits to hold across workers.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _key(kind, *parts):
+    # Hash the parts so that an identifier typed by anyone cannot form an
+    # invalid cache key (memcached rejects spaces and long keys).
+    digest = hashlib.sha256(
+        "\x00".join(str(part) for part in parts).encode()
+    ).hexdigest()
+    return f"authn:password-failures:{kind}:{digest}"
+
+
+def _account_key(pool, identifier):
+    return _key("account", pool.pk, (identifier or "").strip().lower())
+
+
+def _ip_key(ip):
+    return _key("ip", ip or "unknown")
+
+
+def is_throttled(pool, identifier, ip):
+    """Return True while the identifier or the client IP has too many failures.
+
+    The identifier is counted whether or not an account has it, so the answer
+    does not reveal which accounts exist.
+    """
+    account_failures = cache.get(_account_key(pool, identifier), 0)
+    if account_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT:
+        return True
+
+    ip_failures = cache.get(_ip_key(ip), 0)
+    return ip_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_IP
+
+
+def record_failure(pool, identifier, ip):
+    """Count one failed password sign-in for the identifier and the client IP."""
+    for key in (_account_key(pool, identifier), _ip_key(ip)):
+        _increment(key)
+
+
+def reset_account(pool, identifier):
+    """Forget the identifier's failures after a successful sign-in."""
+    cache.delete(_account_key(pool, identifier))
+
+
+def _increment(key):
+    window = settings.AUTHN_PASSWORD_FAILURE_WINDOW
+    if cache.add(key, 1, timeout=window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        # The entry expired between add() and incr().
+        cache.set(key, 1, timeout=window)
