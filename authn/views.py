@@ -181,6 +181,7 @@ class SignedInView(HostedLoginView):
                 "end_user": sign_in.user,
                 "factors": factor_labels(sign_in.factors),
                 "auth_time": datetime.fromtimestamp(sign_in.auth_time, tz=UTC),
+                "face_enrolled": sign_in.user.face_devices.exists(),
             },
         )
 

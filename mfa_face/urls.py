@@ -9,4 +9,5 @@ urlpatterns = [
     path("challenge/", views.ChallengeView.as_view(), name="challenge"),
     path("enroll/", views.EnrollView.as_view(), name="enroll"),
     path("verify/", views.VerifyView.as_view(), name="verify"),
+    path("delete/", views.FaceDataDeleteView.as_view(), name="delete"),
 ]

@@ -18,6 +18,7 @@ from audit.events import record
 from audit.models import EventType
 from authn import transaction as login
 from authn.models import EndUser
+from mfa_recovery.factor import revoke_codes
 
 from . import challenge as challenges
 from . import engine, factor, liveness
@@ -340,3 +341,35 @@ def read_frames(uploads):
             )
         frames.append(upload.read())
     return frames, None
+
+
+class FaceDataDeleteView(View):
+    """Deletes the signed-in end user's face template and recovery codes.
+
+    Only a complete sign-in may do this, so a password alone cannot remove
+    the face factor. The next sign-in that needs the face enrolls again.
+    """
+
+    @method_decorator(never_cache)
+    def post(self, request, client_id):
+        app = login.get_app(client_id)
+        if app is None:
+            raise Http404("No application has this client id.")
+
+        user = login.signed_in_user(request, app)
+        if user is None:
+            return redirect("authn:login", client_id=app.client_id)
+
+        _, deleted = FaceDevice.objects.filter(user=user).delete()
+        revoke_codes(user)
+        record(
+            EventType.FACE_DELETED,
+            request=request,
+            app=app,
+            end_user=user,
+            devices=deleted.get(FaceDevice._meta.label, 0),
+        )
+        logger.info("face data deleted by user app=%s user=%s", app.pk, user.pk)
+        return render(
+            request, "mfa_face/face_deleted.html", {"app": app, "end_user": user}
+        )
