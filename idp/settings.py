@@ -228,7 +228,9 @@ AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT = int(
 AUTHN_PASSWORD_MAX_FAILURES_PER_IP = int(
     os.environ.get("AUTHN_PASSWORD_MAX_FAILURES_PER_IP", "50")
 )
-AUTHN_PASSWORD_FAILURE_WINDOW = int(os.environ.get("AUTHN_PASSWORD_FAILURE_WINDOW", "900"))
+AUTHN_PASSWORD_FAILURE_WINDOW = int(
+    os.environ.get("AUTHN_PASSWORD_FAILURE_WINDOW", "900")
+)
 
 # Seconds a password-only login transaction waits for the face step.
 AUTHN_FIRST_FACTOR_TTL = int(os.environ.get("AUTHN_FIRST_FACTOR_TTL", "300"))
