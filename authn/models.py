@@ -17,14 +17,14 @@ from oauth2_provider.models import AbstractApplication
 
 
 class IdentitySource(models.TextChoices):
-    """How the end user proved the first factor."""
+    """The method by which the end user passed the first factor."""
 
     PASSWORD = "password", "Password sign-in (username, email or phone)"
     SCAN_CODE = "scan_code", "Scan-code sign-in"
 
 
 class LivenessLevel(models.TextChoices):
-    """How hard the face step checks that a live person is in front of the camera."""
+    """Strength of the face step's check that a live person is in front of the camera."""
 
     OFF = "off", "Off"
     PASSIVE = "passive", "Passive"
@@ -68,7 +68,7 @@ class Application(AbstractApplication):
     """A self-built app: an OpenID Connect client (relying party) of one pool.
 
     django-oauth-toolkit's abstract application supplies the client id, the
-    hashed client secret, the redirect URIs and the grant type; this model adds
+    hashed client secret, the redirect URIs and the grant type. This model adds
     the pool and the app's own security rules. ``AbstractApplication.user`` is
     the administrator who created the app.
     """

@@ -31,7 +31,7 @@ def _ip_key(ip):
 def is_throttled(pool, identifier, ip):
     """Return True while the identifier or the client IP has too many failures.
 
-    The identifier is counted whether or not an account has it, so the answer
+    The identifier is counted whether or not an account has it, so the result
     does not reveal which accounts exist.
     """
     account_failures = cache.get(_account_key(pool, identifier), 0)

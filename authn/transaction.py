@@ -181,7 +181,7 @@ class SignOnSession:
         request.session[SIGN_ON_SESSION_KEY] = sessions
 
     def satisfies(self, app):
-        """Return True when this session holds every factor ``app`` requires now."""
+        """Return True when this session contains every factor ``app`` requires now."""
         if FACTOR_FACE in self.factors:
             return True
         return not face_mfa_required(app.pool, app, self.identity_source)

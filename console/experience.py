@@ -10,9 +10,9 @@ response: what the developer's app would receive.
 
 The exchange runs in-process through the same oauthlib server that serves the
 token endpoint. The app's client secret is stored hashed, so the console cannot
-present it; instead the validator accepts the code without client
-authentication for the console's redirect URI only, and PKCE binds the code to
-the verifier kept in this console session.
+present it. Instead the validator accepts the code without client
+authentication for the console's redirect URI only. PKCE binds the code to the
+verifier kept in this console session.
 """
 
 import base64

@@ -294,9 +294,9 @@ AUTHN_SIGN_ON_TTL = int(os.environ.get("AUTHN_SIGN_ON_TTL", str(8 * 3600)))
 SCAN_CODE_TTL = int(os.environ.get("SCAN_CODE_TTL", "120"))
 # --- end of OpenID Connect provider and scan-code sign-in ------------------
 
-# Fernet keys that encrypt face templates at rest, newest first; the first
-# encrypts and every key decrypts, so a new key is added in front and the old
-# one removed after rotate_face_template_keys. See idp/crypto.py.
+# Fernet keys that encrypt face templates at rest, newest first. The first
+# encrypts and every key decrypts, so a new key goes in front, and the old one
+# is removed after rotate_face_template_keys. See idp/crypto.py.
 FACE_TEMPLATE_KEYS = env_list("FACE_TEMPLATE_KEYS", [])
 if PRODUCTION and not FACE_TEMPLATE_KEYS:
     raise ImproperlyConfigured(
@@ -307,7 +307,7 @@ if PRODUCTION and not FACE_TEMPLATE_KEYS:
 # exactly one trusted proxy that sets X-Forwarded-For.
 AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)
 
-# Django-level rejections (CSRF failure, unreadable upload) answer JSON on the
+# Django-level rejections (CSRF failure, unreadable upload) return JSON on the
 # face step's endpoints, like every other face-step error.
 CSRF_FAILURE_VIEW = "idp.views.csrf_failure"
 

@@ -22,7 +22,7 @@ class AttemptRejected(FaceError):
 
 @dataclass
 class FrameAnalysis:
-    """What one frame of a burst shows.
+    """Analysis of one frame of a burst.
 
     ``landmarks`` and ``quality`` are set when the frame shows exactly one
     face, and ``rejection`` is the code of the quality gate it failed, or

@@ -40,7 +40,7 @@ TURN_RIGHT = "turn_right"
 BLINK = "blink"
 ACTIONS = (TURN_LEFT, TURN_RIGHT, BLINK)
 
-# What the page shows while it captures the frames for each action.
+# Prompt text of the page while it captures the frames for each action.
 ACTION_PROMPTS = {
     TURN_LEFT: "Turn your head slowly to your left.",
     TURN_RIGHT: "Turn your head slowly to your right.",
@@ -197,11 +197,10 @@ def planar_error(faces):
     For each pair, one homography is fitted to the rigid landmarks by least
     squares: OpenCV's findHomography without RANSAC, because every point must
     fit. The RMS distance between the mapped and the found points is divided
-    by the mean eye distance of the pair. The median over the pairs
-    keeps one frame with misplaced landmarks, which spoils every pair it is
-    in, from deciding: in the measurements of docs/accuracy.md the largest
-    pair error of a simulated print reached that of a real head, and the
-    median did not.
+    by the mean eye distance of the pair. The median is used because one
+    frame with misplaced landmarks spoils every pair it is in. In the
+    measurements of docs/accuracy.md the largest pair error of a simulated
+    print reached that of a real head, but the median did not.
     """
     errors = [
         _pair_planar_error(first, second)

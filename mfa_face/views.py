@@ -45,7 +45,7 @@ ERROR_STATUS = {
     "challenge_expired": 410,
 }
 
-# What the page shows while it captures a burst, by liveness level. Active
+# Prompt text of the page while it captures a burst, by liveness level. Active
 # liveness prompts for each requested action instead.
 CAPTURE_PROMPTS = {
     liveness.OFF: "Look at the camera.",

@@ -14,7 +14,7 @@ class ScanCode(models.Model):
     secret in its session whose hash is ``requester_binding``, and only that
     browser can learn the result and complete the sign-in. The first phone
     browser that opens the URL is bound the same way through ``phone_binding``;
-    any other browser that opens it is told the code was already used.
+    any other browser that opens it gets the message that the code was already used.
     """
 
     class Status(models.TextChoices):

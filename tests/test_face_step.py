@@ -108,7 +108,7 @@ def shrunk(relative, width):
 def rotated_with_exif(relative):
     """Return a JPEG whose pixels are turned 90° with an EXIF tag that undoes it."""
     image = Image.open(io.BytesIO(face_bytes(relative)))
-    # Orientation 6 says "rotate 90° clockwise to display", so the stored
+    # Orientation 6 means "rotate 90° clockwise to display", so the stored
     # pixels are the upright picture turned 90° counter-clockwise.
     turned = image.transpose(Image.Transpose.ROTATE_90)
     exif = Image.Exif()

@@ -1,5 +1,5 @@
-"""Rejected authorization and token requests, answered as RFC 6749 and OpenID
-Connect Core say, through Authlib's client and a live server."""
+"""Invalid authorization and token requests, rejected as RFC 6749 and OpenID
+Connect Core specify, through Authlib's client and a live server."""
 
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit

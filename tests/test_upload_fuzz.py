@@ -524,7 +524,7 @@ def test_frame_sent_as_plain_field_is_rejected(client, endpoint):
 # Request limits and CSRF ---------------------------------------------------------
 #
 # Django raises these rejections before the view runs, or inside request.POST,
-# so idp.views.bad_request and idp.views.csrf_failure answer them with the
+# so idp.views.bad_request and idp.views.csrf_failure reply to them with the
 # same JSON {code, message} body as the view's own errors.
 
 
