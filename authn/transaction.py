@@ -33,7 +33,12 @@ FACTOR_FACE = "face"
 # Scan-code sign-in: the browser is signed in by a confirmation sent from a
 # phone, which RFC 8176 calls multiple-channel authentication.
 FACTOR_SCAN_CODE = "mca"
+# A recovery code is a one-time code that stands in for the face step.
+FACTOR_RECOVERY_CODE = "otp"
 MULTI_FACTOR = "mfa"
+
+# Factors that satisfy an app's face MFA requirement.
+SECOND_FACTORS = frozenset({FACTOR_FACE, FACTOR_RECOVERY_CODE})
 
 # Seconds a page to return to after sign-in stays valid. It covers typing the
 # password and the face step, and is short so that an abandoned authorization
@@ -182,7 +187,7 @@ class SignOnSession:
 
     def satisfies(self, app):
         """Return True when this session contains every factor ``app`` requires now."""
-        if FACTOR_FACE in self.factors:
+        if SECOND_FACTORS.intersection(self.factors):
             return True
         return not face_mfa_required(app.pool, app, self.identity_source)
 
@@ -267,15 +272,37 @@ def pending_face_step(request, app):
     return transaction
 
 
-def complete_face_step(request, app, transaction):
-    """Mark the face factor as passed and the sign-in as complete.
+def pending_face_step_user(request, app):
+    """Return (transaction, end user) of the sign-in waiting for the face step.
+
+    Both are None when no sign-in waits, and the user is None when the account
+    was disabled or deleted since the password passed.
+    """
+    transaction = pending_face_step(request, app)
+    if transaction is None:
+        return None, None
+
+    user = EndUser.objects.filter(
+        pk=transaction.user_id, pool_id=app.pool_id, is_active=True
+    ).first()
+    return transaction, user
+
+
+def complete_face_step(request, app, transaction, factor=FACTOR_FACE):
+    """Mark the face step as passed and the sign-in as complete.
+
+    :param factor: the factor that passed it, ``FACTOR_FACE`` or
+        ``FACTOR_RECOVERY_CODE``.
 
     Rotates the session key and stores the pool's sign-on session with the
-    face factor. A step-up of the user already signed on keeps the sign-on
-    session id; a face step for another user replaces that sign-on.
+    factor. A step-up of the user already signed on keeps the sign-on session
+    id; a face step for another user replaces that sign-on.
     """
+    if factor not in SECOND_FACTORS:
+        raise ValueError(f"{factor!r} cannot complete the face step")
+
     request.session.cycle_key()
-    transaction.add_factor(FACTOR_FACE)
+    transaction.add_factor(factor)
     transaction.complete()
     transaction.save(request, app)
 
@@ -303,6 +330,19 @@ def current_sign_in(request, app):
     if user is None:
         return None
     return SignIn(user=user, sign_on=sign_on)
+
+
+def face_checked_sign_in(request, app):
+    """Return the :class:`SignIn` of ``app`` when it includes the face check, else None.
+
+    Changing the face factor itself (deleting the face data, new recovery
+    codes) needs this: neither the password alone, on an app without face
+    MFA, nor a recovery code may do it.
+    """
+    sign_in = current_sign_in(request, app)
+    if sign_in is None or FACTOR_FACE not in sign_in.factors:
+        return None
+    return sign_in
 
 
 def signed_in_user(request, app):

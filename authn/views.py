@@ -15,6 +15,7 @@ from oauth2_provider.http import OAuth2ResponseRedirect
 
 from audit.events import record
 from audit.models import EventType
+from mfa_recovery import factor as recovery_codes
 
 from . import throttle
 from . import transaction as login
@@ -182,6 +183,8 @@ class SignedInView(HostedLoginView):
                 "factors": factor_labels(sign_in.factors),
                 "auth_time": datetime.fromtimestamp(sign_in.auth_time, tz=UTC),
                 "face_enrolled": sign_in.user.face_devices.exists(),
+                "face_checked": login.FACTOR_FACE in sign_in.factors,
+                "recovery_codes_left": recovery_codes.remaining(sign_in.user),
             },
         )
 
@@ -245,6 +248,7 @@ FACTOR_LABELS = {
     login.FACTOR_PASSWORD: "Password",
     login.FACTOR_FACE: "Face Recognition",
     login.FACTOR_SCAN_CODE: "Scan code",
+    login.FACTOR_RECOVERY_CODE: "Recovery code",
 }
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("console/pools/<int:pool_id>/audit/", include("audit.urls")),
     path("login/<str:client_id>/face/", include("mfa_face.urls")),
+    path("login/<str:client_id>/recovery/", include("mfa_recovery.urls")),
     path("login/<str:client_id>/scan/", include("scan_code.urls")),
     path("login/<str:client_id>/", include("authn.urls")),
     # Each pool's issuer identifier is this prefix; see oidc/issuer.py.

@@ -6,6 +6,7 @@ then posts its burst of frames with that nonce to ``enroll/`` or ``verify/``.
 
 import logging
 
+from django.db import transaction as db_transaction
 from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
@@ -17,8 +18,7 @@ from django.views.decorators.cache import never_cache
 from audit.events import record
 from audit.models import EventType
 from authn import transaction as login
-from authn.models import EndUser
-from mfa_recovery.factor import revoke_codes
+from mfa_recovery import factor as recovery_codes
 
 from . import challenge as challenges
 from . import engine, factor, liveness
@@ -69,12 +69,9 @@ class FaceStepMixin:
         if self.app is None:
             raise Http404("No application has this client id.")
 
-        self.transaction = login.pending_face_step(request, self.app)
-        self.end_user = None
-        if self.transaction is not None:
-            self.end_user = EndUser.objects.filter(
-                pk=self.transaction.user_id, pool=self.app.pool, is_active=True
-            ).first()
+        self.transaction, self.end_user = login.pending_face_step_user(
+            request, self.app
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def face_device(self):
@@ -88,8 +85,13 @@ class FaceStepView(FaceStepMixin, View):
         if self.end_user is None:
             return redirect("authn:login", client_id=self.app.client_id)
 
-        enrolled = self.face_device() is not None
-        mode = "verify" if enrolled else "enroll"
+        device = self.face_device()
+        mode = "verify" if device is not None else "enroll"
+        locked_until = None
+        if device is not None:
+            allowed, details = device.verify_is_allowed()
+            if not allowed:
+                locked_until = (details or {}).get("locked_until")
         return render(
             request,
             "mfa_face/face_step.html",
@@ -103,6 +105,8 @@ class FaceStepView(FaceStepMixin, View):
                     "mfa_face:challenge", args=[self.app.client_id]
                 ),
                 "done_url": reverse("authn:done", args=[self.app.client_id]),
+                "recovery_url": reverse("mfa_recovery:use", args=[self.app.client_id]),
+                "locked_until": locked_until,
                 "burst_frames": face_settings.MFA_FACE_BURST_FRAMES,
                 "burst_interval_ms": face_settings.MFA_FACE_BURST_INTERVAL_MS,
             },
@@ -202,7 +206,7 @@ class FrameUploadView(FaceStepMixin, View):
                 locked_until=details["locked_until"].isoformat(),
             )
 
-    def succeed(self, status, message):
+    def succeed(self, status, message, **extra):
         login.complete_face_step(self.request, self.app, self.transaction)
         self.audit(EventType.SIGN_IN_SUCCEEDED, factors=list(self.transaction.factors))
         return JsonResponse(
@@ -210,6 +214,7 @@ class FrameUploadView(FaceStepMixin, View):
                 "status": status,
                 "message": message,
                 "redirect": reverse("authn:done", args=[self.app.client_id]),
+                **extra,
             }
         )
 
@@ -228,11 +233,22 @@ class EnrollView(FrameUploadView):
                 status=409,
             )
 
-        factor.enroll(
-            self.end_user, frames, self.liveness_level, self.challenge.actions
-        )
+        # The face device and its recovery codes are stored together or not
+        # at all, so no enrolled face is left without codes.
+        with db_transaction.atomic():
+            factor.enroll(
+                self.end_user, frames, self.liveness_level, self.challenge.actions
+            )
+            codes = recovery_codes.issue_codes(self.end_user)
         self.audit(EventType.FACE_ENROLLED, frame_count=len(frames))
-        return self.succeed("enrolled", "Your face is enrolled and you are signed in.")
+        self.audit(EventType.RECOVERY_CODES_ISSUED, count=len(codes))
+        # The codes appear in this one response only; the page shows them
+        # until the user continues.
+        return self.succeed(
+            "enrolled",
+            "Your face is enrolled and you are signed in.",
+            recovery_codes=codes,
+        )
 
 
 class VerifyView(FrameUploadView):
@@ -247,7 +263,7 @@ class VerifyView(FrameUploadView):
 
         allowed, details = device.verify_is_allowed()
         if not allowed:
-            return locked_response(details)
+            return locked_response(self.app, details)
 
         result = factor.verify(
             device, frames, self.liveness_level, self.challenge.actions
@@ -298,22 +314,28 @@ def malformed_upload():
     )
 
 
-def locked_response(details):
+def locked_response(app, details):
+    """Return the 429 of a locked face factor, with when it unlocks and the fallback."""
+    recovery_url = reverse("mfa_recovery:use", args=[app.client_id])
     locked_until = (details or {}).get("locked_until")
     if locked_until is None:
         return error_response(
             "face_locked",
-            "Too many failed face checks. Wait a moment and try again.",
+            "Too many failed face checks. Wait a moment and try again, "
+            "or sign in with a recovery code.",
             status=429,
             locked_until=None,
+            recovery_url=recovery_url,
         )
 
     return error_response(
         "face_locked",
         "Too many failed face checks. Face Recognition is locked until "
-        f"{locked_until:%H:%M:%S} UTC; try again then.",
+        f"{locked_until:%H:%M:%S} UTC. Try again then, or sign in with a "
+        "recovery code now.",
         status=429,
         locked_until=locked_until.isoformat(),
+        recovery_url=recovery_url,
     )
 
 
@@ -346,8 +368,10 @@ def read_frames(uploads):
 class FaceDataDeleteView(View):
     """Deletes the signed-in end user's face template and recovery codes.
 
-    Only a complete sign-in may do this, so a password alone cannot remove
-    the face factor. The next sign-in that needs the face enrolls again.
+    Only a sign-in that included the face check may do this. A password alone,
+    on an app of the pool without face MFA, or a recovery code would otherwise
+    be enough to remove the face and enroll another. The next sign-in that
+    needs the face enrolls again.
     """
 
     @method_decorator(never_cache)
@@ -356,12 +380,13 @@ class FaceDataDeleteView(View):
         if app is None:
             raise Http404("No application has this client id.")
 
-        user = login.signed_in_user(request, app)
-        if user is None:
+        sign_in = login.face_checked_sign_in(request, app)
+        if sign_in is None:
             return redirect("authn:login", client_id=app.client_id)
 
+        user = sign_in.user
         _, deleted = FaceDevice.objects.filter(user=user).delete()
-        revoke_codes(user)
+        recovery_codes.revoke_codes(user)
         record(
             EventType.FACE_DELETED,
             request=request,

@@ -14,12 +14,14 @@ from .conftest import END_USER_PASSWORD
 pytestmark = pytest.mark.django_db
 
 # Steps of the hosted login that a password-only session may use: the
-# password page itself and the face step with its upload endpoints.
+# password page itself, the face step with its upload endpoints, and the
+# recovery code form that stands in for the face step.
 FIRST_FACTOR_STEPS = {
     "authn:login",
     "mfa_face:step",
     "mfa_face:enroll",
     "mfa_face:verify",
+    "mfa_recovery:use",
 }
 
 SIGNED_IN_MARKERS = ["You are signed in", "signed-in-user"]

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from authn.models import EndUser, UserPool
 from mfa_face.models import FaceDevice
+from mfa_recovery.factor import issue_codes, remaining
 
 from .conftest import ADMIN_PASSWORD, END_USER_PASSWORD
 
@@ -226,6 +227,12 @@ def test_reset_face_deletes_template(console, end_user, face_device):
     response = console.post(user_url("console:user_reset_face", end_user))
     assert response["Location"] == user_url("console:user_detail", end_user)
     assert not FaceDevice.objects.filter(user=end_user).exists()
+
+
+def test_reset_face_revokes_recovery_codes(console, end_user, face_device):
+    issue_codes(end_user)
+    console.post(user_url("console:user_reset_face", end_user))
+    assert remaining(end_user) == 0
 
 
 def test_reset_face_restarts_enrollment(console, face_app, end_user, face_device):

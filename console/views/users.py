@@ -3,6 +3,7 @@
 import logging
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 
@@ -10,6 +11,7 @@ from audit.events import record
 from audit.models import EventType
 from authn.identifiers import search_filter
 from mfa_face.models import FaceDevice
+from mfa_recovery.factor import revoke_codes
 
 from ..forms import EndUserCreateForm
 from .base import ConfirmView, EndUserView, PoolView, redirect_with_message
@@ -118,14 +120,17 @@ class UserResetFaceView(ConfirmView, EndUserView):
             "title": f"Reset the face of {self.end_user.display_name}",
             "lead": "When the face is reset:",
             "consequences": [
-                "The user's face template is deleted.",
-                "At the next sign-in that asks for the face, the user enrolls again.",
+                "The user's face template and recovery codes are deleted.",
+                "At the next sign-in that asks for the face, the user enrolls again "
+                "and receives new recovery codes.",
             ],
             "cancel_url": user_detail_url(self.end_user),
         }
 
     def perform(self):
-        _, deleted_by_model = FaceDevice.objects.filter(user=self.end_user).delete()
+        with transaction.atomic():
+            _, deleted_by_model = FaceDevice.objects.filter(user=self.end_user).delete()
+            codes_revoked = revoke_codes(self.end_user)
         deleted = deleted_by_model.get(FaceDevice._meta.label, 0)
         logger.info(
             "face reset admin=%s pool=%s user=%s devices=%s",
@@ -140,6 +145,7 @@ class UserResetFaceView(ConfirmView, EndUserView):
             end_user=self.end_user,
             actor=self.request.user,
             devices=deleted,
+            recovery_codes_revoked=codes_revoked,
         )
         return redirect_with_message(
             self.request,

@@ -18,10 +18,12 @@ from playwright.sync_api import expect
 
 from authn.models import Application, EndUser, LivenessLevel
 from mfa_face.models import FaceDevice
+from mfa_recovery.factor import remaining
 from tests.conftest import END_USER_PASSWORD
 from tests.faces import face_path
 
 from .camera import write_y4m, write_y4m_from_video
+from .hosted import finish_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -205,6 +207,11 @@ def test_face_login_story(live_server, browsers, snap, tmp_path):
     expect(login.locator("#face-status")).to_have_text(
         "Your face is enrolled and you are signed in.", timeout=FACE_RESULT_TIMEOUT_MS
     )
+    # The recovery codes are shown once, and the page waits until the user
+    # has saved them.
+    expect(login.get_by_test_id("recovery-codes")).to_be_visible()
+    snap(login, "recovery-codes")
+    recovery_codes = finish_enrollment(login, FACE_RESULT_TIMEOUT_MS)
     # Experience Login runs the real authorization code flow, so it ends on
     # the console's result page with the ID token claims.
     expect(login).to_have_url(
@@ -251,6 +258,27 @@ def test_face_login_story(live_server, browsers, snap, tmp_path):
     expect(login.get_by_test_id("factors")).to_have_text("Password, Face Recognition")
     snap(login, "verified-signed-in")
 
+    # Without the camera, a recovery code stands in for the face once.
+    login.get_by_role("button", name="Sign out").click()
+    sign_in_with_password(login, END_USER_NAME, END_USER_PASSWORD)
+
+    expect(login).to_have_url(face_step_url)
+    login.get_by_role("link", name="No camera? Use a recovery code").click()
+    login.get_by_label("Recovery code").fill(recovery_codes[0])
+    snap(login, "recovery-code-form")
+    login.get_by_role("button", name="Sign in with this code").click()
+
+    expect(login.get_by_test_id("recovery-codes-left")).to_have_text(
+        "You have 9 recovery codes left."
+    )
+    snap(login, "recovery-code-used")
+    login.get_by_role("link", name="Continue").click()
+
+    expect(login).to_have_url(done_url)
+    expect(login.get_by_test_id("factors")).to_have_text("Password, Recovery code")
+    expect(login.get_by_test_id("recovery-codes-left")).to_have_text("9")
+    expect(login.get_by_role("button", name="Delete my face data")).to_have_count(0)
+
     # Liveness detection is turned off for the pool, so the still photo of
     # someone else reaches the face comparison.
     console.get_by_role("link", name="Multi-factor Authentication").click()
@@ -295,6 +323,7 @@ def test_face_login_story(live_server, browsers, snap, tmp_path):
     devices = FaceDevice.objects.filter(user=user)
     assert devices.count() == 1
     assert devices.get().throttling_failure_count == 1
+    assert remaining(user) == 9
 
 
 def test_face_step_rejects_camera_without_face(

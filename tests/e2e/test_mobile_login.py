@@ -13,6 +13,7 @@ from tests.conftest import END_USER_PASSWORD
 from tests.faces import face_path
 
 from .camera import write_y4m
+from .hosted import finish_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +90,14 @@ def test_hosted_login_fits_phone_screen(live_server, browsers, snap, tmp_path, a
     snap(page, "face-step")
 
     enroll.click()
+
+    # The recovery codes fit the phone screen too.
+    expect(page.get_by_test_id("recovery-codes")).to_be_visible(
+        timeout=FACE_RESULT_TIMEOUT_MS
+    )
+    assert horizontal_overflow(page) == 0
+    snap(page, "recovery-codes")
+    finish_enrollment(page, FACE_RESULT_TIMEOUT_MS)
 
     expect(page.get_by_test_id("signed-in-user")).to_have_text(
         "alice", timeout=FACE_RESULT_TIMEOUT_MS

@@ -23,6 +23,7 @@ from tests.oidc_setup import CLIENT_SECRET
 from tests.relying_party import RelyingPartyServer
 
 from .camera import write_y4m
+from .hosted import finish_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -123,6 +124,7 @@ def test_scan_code_sign_in_with_face_steps(
     expect(enroll).to_be_enabled()
     snap(phone, "phone-face-step")
     enroll.click()
+    finish_enrollment(phone, FACE_RESULT_TIMEOUT_MS)
 
     confirm = phone.get_by_role("button", name="Confirm sign-in")
     expect(confirm).to_be_visible(timeout=FACE_RESULT_TIMEOUT_MS)

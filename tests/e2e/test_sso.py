@@ -22,6 +22,7 @@ from tests.oidc_setup import CLIENT_SECRET
 from tests.relying_party import RelyingPartyServer
 
 from .camera import write_y4m
+from .hosted import finish_enrollment
 
 pytestmark = pytest.mark.e2e
 
@@ -151,6 +152,7 @@ def test_face_app_steps_up_to_face_only(
     snap(page, "payroll-face-step-only")
 
     enroll.click()
+    finish_enrollment(page, FACE_RESULT_TIMEOUT_MS)
 
     expect(page.get_by_role("heading", name="Signed in to Payroll")).to_be_visible(
         timeout=FACE_RESULT_TIMEOUT_MS

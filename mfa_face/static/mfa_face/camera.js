@@ -22,6 +22,8 @@
   const statusLine = document.getElementById("face-status");
   const captureButton = document.getElementById("face-capture");
   const csrfInput = document.querySelector("input[name=csrfmiddlewaretoken]");
+  const recoveryPanel = document.getElementById("recovery-codes");
+  const recoveryLink = document.getElementById("recovery-code-link");
 
   function showStatus(text, kind) {
     statusLine.textContent = text;
@@ -124,6 +126,36 @@
     showStatus((body && body.message) || "The face check failed. Try again.", "error");
     root.dataset.lastError = (body && body.code) || "unknown";
     captureButton.disabled = false;
+    if (body && body.code === "face_locked" && recoveryLink) {
+      recoveryLink.classList.add("button-primary");
+      recoveryLink.focus();
+    }
+  }
+
+  // Shows the recovery codes issued at enrollment. They are in this one
+  // response only, so the page waits for the user to continue.
+  function showRecoveryCodes(codes, redirect) {
+    const list = recoveryPanel.querySelector("ol");
+    list.replaceChildren(
+      ...codes.map((code) => {
+        const item = document.createElement("li");
+        const text = document.createElement("code");
+        text.textContent = code;
+        item.append(text);
+        return item;
+      }),
+    );
+    const saved = document.getElementById("recovery-codes-saved");
+    if (redirect) {
+      saved.href = redirect;
+    }
+    if (video.srcObject) {
+      video.srcObject.getTracks().forEach((track) => track.stop());
+    }
+    root.hidden = true;
+    captureButton.hidden = true;
+    recoveryPanel.hidden = false;
+    saved.focus();
   }
 
   async function submitBurst() {
@@ -170,6 +202,10 @@
 
     if (response.ok) {
       showStatus(body.message, "success");
+      if (body.recovery_codes && body.recovery_codes.length > 0) {
+        showRecoveryCodes(body.recovery_codes, body.redirect);
+        return;
+      }
       setTimeout(() => window.location.assign(body.redirect || root.dataset.doneUrl), 1200);
       return;
     }
