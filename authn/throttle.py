@@ -1,8 +1,8 @@
 """Throttling of failed password sign-ins, per account and per client IP.
 
 Counters live in Django's cache with a fixed window. The default local-memory
-cache keeps one count per process, so a server with several workers needs a
-shared cache (CACHES) for the limits to hold across workers.
+cache keeps one count per process, so a server with several workers sets
+REDIS_URL (idp/settings.py) for the limits to hold across workers.
 """
 
 import hashlib
