@@ -104,6 +104,25 @@ class Burst:
         return good
 
 
+def describe(frames):
+    """Compute the missing descriptors of ``frames`` in one call, and return all.
+
+    The frames that have no descriptor yet go through the ResNet together
+    (``engine.face_descriptors``), and each keeps its descriptor for later
+    calls.
+
+    :param frames: FrameAnalysis objects that show one face each.
+    :return: list of (128,) descriptors, in the order of ``frames``.
+    """
+    missing = [frame for frame in frames if frame._descriptor is None]
+    descriptors = engine.face_descriptors(
+        [frame.rgb for frame in missing], [frame.box for frame in missing]
+    )
+    for frame, descriptor in zip(missing, descriptors, strict=True):
+        frame._descriptor = descriptor
+    return [frame.descriptor() for frame in frames]
+
+
 def analyse_burst(frames):
     """Decode each frame, locate its face and measure its quality.
 

@@ -15,7 +15,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from . import engine, liveness
-from .burst import AttemptRejected, analyse_burst
+from .burst import AttemptRejected, analyse_burst, describe
 from .conf import settings as face_settings
 from .models import FaceDevice
 
@@ -70,7 +70,7 @@ def enrollment_template(burst):
     good = burst.require_good_frames(MIN_GOOD_FRAMES)
     candidates = good[: face_settings.MFA_FACE_ENROLL_CANDIDATES]
     size = min(face_settings.MFA_FACE_ENROLL_FRAMES, len(candidates))
-    descriptors = [frame.descriptor() for frame in candidates]
+    descriptors = describe(candidates)
 
     best = None
     for chosen in itertools.combinations(range(len(candidates)), size):
@@ -102,8 +102,10 @@ def match_burst(template, burst, threshold=None):
 
     Up to ``MFA_FACE_DESCRIBE_FRAMES`` good frames decide, best first, and the
     burst matches when more than half of them are within the threshold (for
-    an odd count, when their median distance is). Descriptors are computed one
-    at a time, and no more once that majority is settled either way.
+    an odd count, when their median distance is). No descriptor is computed
+    once that majority is settled either way, and the descriptors that every
+    outcome needs go through the network together. Of three frames, two are
+    described first, and the third only when those two disagree.
 
     :param template: (k, 128) array of enrolled descriptors.
     :param burst: a ``burst.Burst``.
@@ -119,18 +121,25 @@ def match_burst(template, burst, threshold=None):
     good = burst.require_good_frames(MIN_GOOD_FRAMES)
     deciding = good[: face_settings.MFA_FACE_DESCRIBE_FRAMES]
     majority = len(deciding) // 2 + 1
+    # This many frames beyond the threshold make a match impossible.
+    mismatch_count = len(deciding) - majority + 1
 
     distances = []
     within = 0
-    for frame in deciding:
-        distance = engine.face_distance(template, frame.descriptor())
-        distances.append(distance)
-        if distance <= threshold:
-            within += 1
-
+    while True:
         beyond = len(distances) - within
-        if within >= majority or beyond > len(deciding) - majority:
+        # The minimum number of further frames that could settle the majority,
+        # because fewer leave the outcome open whatever their distances are.
+        needed = min(majority - within, mismatch_count - beyond)
+        if needed <= 0:
             break
+
+        start = len(distances)
+        for descriptor in describe(deciding[start : start + needed]):
+            distance = engine.face_distance(template, descriptor)
+            distances.append(distance)
+            if distance <= threshold:
+                within += 1
 
     return Verification(
         matched=within >= majority,

@@ -178,6 +178,28 @@ def test_face_locations_rejects_non_rgb_array():
         engine.face_locations(np.zeros((10, 10), dtype=np.uint8))
 
 
+def test_batch_descriptors_equal_single_ones(obama):
+    other = load_photo("people/obama/obama2.jpg")
+    images = [obama, other]
+    boxes = [engine.face_locations(rgb)[0] for rgb in images]
+
+    batch = engine.face_descriptors(images, boxes)
+
+    for rgb, box, descriptor in zip(images, boxes, batch, strict=True):
+        assert np.array_equal(descriptor, engine.face_descriptor(rgb, box))
+
+
+def test_batch_descriptors_of_nothing_is_empty():
+    assert engine.face_descriptors([], []) == []
+
+
+def test_batch_descriptors_need_one_box_per_image(obama):
+    (box,) = engine.face_locations(obama)
+
+    with pytest.raises(ValueError, match="one face box per image"):
+        engine.face_descriptors([obama, obama], [box])
+
+
 # Decoding: orientation and colour modes ---------------------------------------
 
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bench import material
-from mfa_face import burst, quality
+from mfa_face import burst, factor, quality
 from mfa_face.conf import settings
 from tests.faces import face_bytes
 
@@ -165,6 +165,58 @@ def test_descriptor_is_computed_only_on_request(obama):
     assert frame._descriptor is None
     assert frame.descriptor().shape == (128,)
     assert frame._descriptor is not None
+
+
+def clip_template(clip):
+    enrolled = burst.analyse_burst(material.clip_burst(clip, 125))
+    template, _ = factor.enrollment_template(enrolled)
+    return template
+
+
+def test_match_describes_two_frames_that_agree():
+    clip = material.read_clip()
+    analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=5))
+
+    result = factor.match_burst(clip_template(clip), analysed)
+
+    assert result.matched
+    assert len(result.distances) == 2
+    assert sum(frame._descriptor is not None for frame in analysed.frames) == 2
+
+
+def test_match_describes_third_frame_when_two_disagree():
+    clip = material.read_clip()
+    analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=5))
+    template = clip_template(clip)
+    first, second = factor.match_burst(template, analysed).distances
+    # A threshold between the two distances puts one frame on each side.
+    threshold = (first + second) / 2
+
+    result = factor.match_burst(template, analysed, threshold=threshold)
+
+    assert len(result.distances) == 3
+    assert result.distances[:2] == [first, second]
+
+
+def test_match_of_two_frames_stops_at_first_mismatch():
+    clip = material.read_clip()
+    analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=2))
+
+    result = factor.match_burst(clip_template(clip), analysed, threshold=0.0)
+
+    assert not result.matched
+    assert len(result.distances) == 1
+
+
+def test_describe_keeps_computed_descriptors():
+    clip = material.read_clip()
+    analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=3))
+    first = analysed.frames[0].descriptor()
+
+    descriptors = burst.describe(analysed.frames)
+
+    assert descriptors[0] is first
+    assert all(frame._descriptor is not None for frame in analysed.frames)
 
 
 def test_require_good_frames_raises_most_common_reason(obama):
