@@ -138,6 +138,7 @@ def report_markdown(summary, machine, command, args, frames_per_burst, pg, audit
         "| --- | --- |",
         f"| clients | {args.clients} |",
         f"| gunicorn | {args.workers} workers x {args.threads} threads |",
+        f"| cache | {'Redis (REDIS_URL)' if args.redis_url else 'local memory, per worker'} |",
         f"| frames per verification | {frames_per_burst} |",
         f"| sign-ins completed | {summary['succeeded']} of {summary['requested']} |",
         f"| errors | {error_count} |",

@@ -164,6 +164,13 @@ def parse_args(argv=None):
         help="leave the database in place after the run",
     )
     parser.add_argument(
+        "--redis-url",
+        default="",
+        help="REDIS_URL of the server, so that its workers share one cache as in "
+        "production, for example redis://127.0.0.1:6379/14 "
+        "(default: none, each worker uses its own local-memory cache)",
+    )
+    parser.add_argument(
         "--settings",
         default=None,
         help="DJANGO_SETTINGS_MODULE for the server and the seeding "
@@ -349,6 +356,8 @@ def main(argv=None):
         "DJANGO_SETTINGS_MODULE": args.settings
         or os.environ.get("DJANGO_SETTINGS_MODULE", "idp.settings"),
     }
+    if args.redis_url:
+        environment["REDIS_URL"] = args.redis_url
 
     machine = machine_info()
     pg = postgres_version(args.postgres)
