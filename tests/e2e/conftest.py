@@ -29,12 +29,19 @@ DEFAULT_TIMEOUT_MS = 15_000
 
 
 def chromium_args(camera):
-    """Return the Chromium command-line flags for a browser whose camera is ``camera``."""
-    return [
-        # Grant camera access without a prompt and use the Y4M file as the camera.
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={camera}",
+    """Return the Chromium command-line flags for a browser whose camera is ``camera``.
+
+    :param camera: a Y4M file, or None for a browser without any camera.
+    """
+    # Grant camera access without a prompt.
+    args = ["--use-fake-ui-for-media-stream"]
+    if camera is not None:
+        # Use the Y4M file as the camera.
+        args += [
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        ]
+    return args + [
         "--no-sandbox",
         "--disable-gpu",
         # Keep the browser from contacting Google services on its own.
@@ -95,6 +102,8 @@ class Browsers:
 
     def open(self, camera):
         """Launch a headless Chromium whose camera plays ``camera`` (a Y4M file).
+
+        With ``camera=None`` the browser has no camera at all.
 
         :returns: a new BrowserContext of that browser. Pages opened from it
             share its cookies, so a link with ``target=_blank`` keeps the session.

@@ -25,6 +25,15 @@
   const recoveryPanel = document.getElementById("recovery-codes");
   const recoveryLink = document.getElementById("recovery-code-link");
 
+  // Makes the recovery code link the main action, when the camera cannot be
+  // used or Face Recognition is locked. Enrollment has no such link.
+  function offerRecoveryCode() {
+    if (recoveryLink) {
+      recoveryLink.classList.add("button-primary");
+      recoveryLink.focus();
+    }
+  }
+
   function showStatus(text, kind) {
     statusLine.textContent = text;
     statusLine.className = "status" + (kind ? " status-" + kind : "");
@@ -36,10 +45,12 @@
         "Camera access needs a secure connection. Open this page over HTTPS (or on localhost).",
         "error",
       );
+      offerRecoveryCode();
       return;
     }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       showStatus("This browser cannot use a camera. Try a current version of Chrome, Firefox or Safari.", "error");
+      offerRecoveryCode();
       return;
     }
 
@@ -52,6 +63,7 @@
       await video.play();
     } catch (error) {
       showStatus(CAMERA_ERRORS[error.name] || "The camera could not be started: " + error.message, "error");
+      offerRecoveryCode();
       return;
     }
 
@@ -126,9 +138,8 @@
     showStatus((body && body.message) || "The face check failed. Try again.", "error");
     root.dataset.lastError = (body && body.code) || "unknown";
     captureButton.disabled = false;
-    if (body && body.code === "face_locked" && recoveryLink) {
-      recoveryLink.classList.add("button-primary");
-      recoveryLink.focus();
+    if (body && body.code === "face_locked") {
+      offerRecoveryCode();
     }
   }
 
