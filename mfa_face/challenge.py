@@ -4,17 +4,25 @@ Every enrollment or verification attempt carries a nonce that the server
 issued for it, so a recorded upload cannot be sent again. The challenge lives
 in the session under ``SESSION_KEY``, next to the login transaction and keyed
 by the app's client id like it. For active liveness it also contains the
-actions that the page must prompt for, and its deadline is short.
+actions that the page must prompt for, and its deadline is short. A consumed
+nonce is also recorded in the database (:class:`UsedChallenge`), which settles
+concurrent uploads of one nonce.
 """
 
+import hashlib
 import hmac
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from . import liveness
 from .conf import settings as face_settings
 from .errors import FaceError
+from .models import UsedChallenge
 
 SESSION_KEY = "mfa_face.challenge"
 
@@ -111,9 +119,14 @@ def consume(request, app, transaction, nonce):
             "These camera frames were already sent. Press the button to try again.",
         )
 
-    # NOTE: two requests that carry the same nonce at the same moment can both
-    # read it as unused, because the session is saved after the response.
-    # Each of them still counts towards the failure throttle.
+    # The session is saved only after the response, so two requests with the
+    # same nonce at the same moment both read it as unused. The database
+    # insert decides which of them consumes it.
+    if not _claim(challenge):
+        raise ChallengeRejected(
+            "challenge_used",
+            "These camera frames were already sent. Press the button to try again.",
+        )
     challenge.used = True
     _save(request, app, challenge)
 
@@ -143,6 +156,27 @@ def liveness_level(app, challenge):
             "The security settings of this sign-in changed. Press the button to try again.",
         )
     return strictest
+
+
+def _claim(challenge):
+    """Record the challenge's nonce as used; return False when it already was.
+
+    Expired rows are deleted first, so the table holds only nonces that could
+    still be presented.
+    """
+    now = timezone.now()
+    UsedChallenge.objects.filter(expires_at__lt=now).delete()
+
+    nonce_hash = hashlib.sha256(challenge.nonce.encode()).hexdigest()
+    # An expired challenge is claimed too, with a short lifetime, so that its
+    # nonce is rejected as used if it comes back.
+    expires_at = datetime.fromtimestamp(max(challenge.expires_at, time.time()), tz=UTC)
+    try:
+        with transaction.atomic():
+            UsedChallenge.objects.create(nonce_hash=nonce_hash, expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _save(request, app, challenge):

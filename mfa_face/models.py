@@ -88,3 +88,21 @@ class FaceDevice(ThrottlingMixin, Device):
     def descriptors(self, value):
         array = np.asarray(value, dtype=np.float64).reshape(-1, DESCRIPTOR_SIZE)
         self.template = array.tobytes()
+
+
+class UsedChallenge(models.Model):
+    """The SHA-256 of a face-step nonce that an upload has consumed.
+
+    The unique constraint makes consumption atomic across requests and server
+    processes: of two uploads that carry one nonce at the same moment, only
+    the first insert succeeds. Rows are deleted once their nonce has expired.
+    """
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "used face-step challenge"
+
+    def __str__(self):
+        return f"used challenge {self.nonce_hash[:8]}…"

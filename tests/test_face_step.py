@@ -7,13 +7,17 @@ or a still photo repeated as a replayed still image would be.
 
 import io
 import os
+import threading
 import time
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from authn import transaction as login
@@ -21,7 +25,7 @@ from authn.models import LivenessLevel
 from bench import material
 from mfa_face import challenge as challenges
 from mfa_face.checks import check_frame_limits
-from mfa_face.models import FaceDevice
+from mfa_face.models import FaceDevice, UsedChallenge
 
 from .conftest import END_USER_PASSWORD
 from .faces import face_bytes
@@ -523,6 +527,65 @@ def test_used_nonce_is_rejected(client, enrolling, end_user):
     assert again.status_code == 409
     assert again.json()["code"] == "challenge_used"
     assert not FaceDevice.objects.filter(user=end_user).exists()
+
+
+def test_nonce_used_by_concurrent_request(client, enrolling, end_user):
+    """A second upload that read the session before the first saved it is rejected.
+
+    The session is rewound to its state before the first upload, as the second
+    of two simultaneous requests sees it, and only the database knows better.
+    """
+    nonce = new_nonce(client, enrolling)
+    before = client.session[challenges.SESSION_KEY]
+    first = post_frames(client, enrolling, "enroll", jpeg_without_face(), nonce=nonce)
+    assert first.json()["code"] == "no_face"
+
+    session = client.session
+    session[challenges.SESSION_KEY] = before
+    session.save()
+    assert session[challenges.SESSION_KEY][enrolling.client_id]["used"] is False
+
+    again = post_frames(client, enrolling, "enroll", face_bytes(OBAMA), nonce=nonce)
+    assert again.status_code == 409
+    assert again.json()["code"] == "challenge_used"
+    assert not FaceDevice.objects.filter(user=end_user).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_of_one_nonce_pass_once():
+    if connection.vendor == "sqlite":
+        # The in-memory SQLite test database rejects concurrent writers with
+        # "database table is locked" instead of making them wait.
+        pytest.skip("needs a database server with row locks, such as PostgreSQL")
+    challenge = challenges.Challenge(
+        nonce="n" * 32, transaction_id="t", liveness="off", expires_at=time.time() + 60
+    )
+    results = []
+
+    def claim():
+        try:
+            results.append(challenges._claim(challenge))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False] * 7 + [True]
+    assert UsedChallenge.objects.count() == 1
+
+
+def test_expired_used_nonces_are_deleted(client, enrolling):
+    UsedChallenge.objects.create(
+        nonce_hash="0" * 64, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    nonce = new_nonce(client, enrolling)
+    post_frames(client, enrolling, "enroll", jpeg_without_face(), nonce=nonce)
+    assert not UsedChallenge.objects.filter(nonce_hash="0" * 64).exists()
+    assert UsedChallenge.objects.count() == 1
 
 
 def test_expired_nonce_is_rejected(client, enrolling, end_user, monkeypatch):
