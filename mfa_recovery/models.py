@@ -4,6 +4,11 @@ A code is 10 characters of Crockford's base32 (50 random bits), shown to the
 user as ``XXXXX-XXXXX``. Only a salted SHA-256 hash of each code is stored: a
 slow password hash would add nothing, because the codes are random and not
 chosen by people, so there is no dictionary to search.
+
+django-otp's own static device (``django_otp.plugins.otp_static``) is not
+used for two reasons: its ``user`` is a foreign key to ``AUTH_USER_MODEL``,
+which holds only console administrators here, and it stores each token in
+plaintext.
 """
 
 import hashlib
