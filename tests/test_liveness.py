@@ -262,6 +262,8 @@ class FakeTransaction:
     id = "transaction-1"
 
 
+# Consuming a nonce records it in the database.
+@pytest.mark.django_db
 def test_active_challenge_rejects_frames_after_deadline(monkeypatch):
     request = FakeRequest()
     app = FakeApp(liveness.ACTIVE)
@@ -275,6 +277,7 @@ def test_active_challenge_rejects_frames_after_deadline(monkeypatch):
     assert caught.value.code == "challenge_expired"
 
 
+@pytest.mark.django_db
 def test_active_challenge_accepted_before_deadline():
     request = FakeRequest()
     app = FakeApp(liveness.ACTIVE)
