@@ -55,12 +55,14 @@ LANDMARK_COUNT = 68
 # A face searched for near its box in the previous frame is looked for in the
 # box grown by NEAR_MARGIN times its side on every side, scaled so that the
 # face is about NEAR_FACE_SIDE pixels wide. In the shared clip the face moved
-# up to 0.8 of its width in 400 ms, hence a margin of one side. dlib's HOG
-# window is 80x80 px, so 100 px leaves room for the face to shrink a little.
-# The search then covers about 300x300 px, which took 5.5 ms against 17 ms for
-# a full 640x480 frame (gray, dlib-bin 20.0.1, 2 cores).
+# up to 0.9 of its width in 400 ms, hence a margin of one side. dlib's HOG
+# window is 80x80 px, so 90 px leaves room for the face to shrink by a tenth.
+# The search then covers about 270x270 px, which took 5.5 ms against 7.1 ms at
+# 100 px and 17 ms for a full 640x480 frame (gray, dlib-bin 20.0.1, 2 cores).
+# In the 66 clip bursts of bench.burst_eval the search missed 7 of 328 faces
+# at 90 px and 6 at 100 px, and the full-frame search then ran instead.
 NEAR_MARGIN = 1.0
-NEAR_FACE_SIDE = 100
+NEAR_FACE_SIDE = 90
 
 
 class ModelMissing(RuntimeError):
