@@ -20,8 +20,9 @@ of ``--rounds`` runs after one warm-up run:
    against the plain pipeline run on all 5 frames and compared with the same
    template.
 
-The last line is ``face-verify ratios: path/floor=X.XX baseline/path=Y.YY
-attempt-speedup=Z.ZZ``.
+The machine, the dlib build and the load average at the start and the end
+come first. The last line is ``face-verify ratios: path/floor=X.XX
+baseline/path=Y.YY attempt-speedup=Z.ZZ``.
 """
 
 import argparse
@@ -36,6 +37,12 @@ from pathlib import Path
 
 import django
 import numpy as np
+
+# OpenBLAS starts one thread per core by default, and a second thread would
+# hide part of the descriptor's cost. The bench compares single-threaded work,
+# so a dlib built with OpenBLAS runs on one thread unless OPENBLAS_NUM_THREADS
+# is set. The variable must be set before dlib loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # factor.py imports the FaceDevice model, so Django must be set up first. The
 # bench uses no database.
@@ -119,12 +126,22 @@ def describe_machine():
 
     blas = bool(getattr(dlib, "DLIB_USE_BLAS", False))
     build = "built with BLAS" if blas else "built without BLAS (dlib-bin wheel)"
-    print(f"date: {datetime.date.today().isoformat()}")
+    started = datetime.datetime.now(datetime.UTC)
+    print(f"date: {started:%Y-%m-%d %H:%M} UTC")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu or 'unknown CPU'}"
     )
     print(f"python {platform.python_version()}, numpy {np.__version__}")
     print(f"dlib {dlib.__version__}, DLIB_USE_BLAS={blas}: {build}")
+    if blas:
+        print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
+    print_load("load average at start")
+
+
+def print_load(label):
+    """Print the 1, 5 and 15 minute load averages, to judge how shared the CPU was."""
+    load_1, load_5, load_15 = os.getloadavg()
+    print(f"{label}: {load_1:.2f} {load_5:.2f} {load_15:.2f}")
 
 
 def main():
@@ -233,6 +250,7 @@ def main():
         medians["baseline face_recognition, 5 frames"]
         / medians["project attempt, 5 frames"]
     )
+    print_load("load average at end")
     print(
         f"face-verify ratios: path/floor={path / floor_ms:.2f} "
         f"baseline/path={baseline / path:.2f} attempt-speedup={speedup:.2f}"
