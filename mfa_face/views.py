@@ -6,6 +6,7 @@ then posts its burst of frames with that nonce to ``enroll/`` or ``verify/``.
 
 import logging
 
+from django.db import DatabaseError, IntegrityError
 from django.db import transaction as db_transaction
 from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -18,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from audit.events import record
 from audit.models import EventType
 from authn import transaction as login
+from authn.models import EndUser
 from mfa_recovery import factor as recovery_codes
 
 from . import challenge as challenges
@@ -43,6 +45,7 @@ ERROR_STATUS = {
     "challenge_unknown": 400,
     "challenge_used": 409,
     "challenge_expired": 410,
+    "attempt_in_progress": 409,
 }
 
 # Prompt text of the page while it captures a burst, by liveness level. Active
@@ -52,6 +55,35 @@ CAPTURE_PROMPTS = {
     liveness.PASSIVE: "Look at the camera and turn your head slightly from side to side.",
     liveness.ACTIVE: "Look straight at the camera.",
 }
+
+
+class AttemptInProgress(Exception):
+    """Another enrollment or verification of the same account holds its row lock."""
+
+
+def attempt_in_progress():
+    return error_response(
+        "attempt_in_progress",
+        "Another face check for this account is in progress. Wait for it to "
+        "finish, then try again.",
+        status=409,
+    )
+
+
+def lock_row(queryset):
+    """Return the first row of ``queryset`` locked until the transaction ends, or None.
+
+    Must run inside ``transaction.atomic()``. PostgreSQL answers at once when
+    another transaction holds the lock (NOWAIT), and the caller's attempt is
+    rejected instead of waiting. SQLite ignores row locks and serializes
+    writes on its own.
+
+    :raises AttemptInProgress: another transaction holds the row's lock.
+    """
+    try:
+        return queryset.select_for_update(nowait=True).first()
+    except DatabaseError as error:
+        raise AttemptInProgress from error
 
 
 def error_response(code, message, status=None, **extra):
@@ -226,20 +258,23 @@ class EnrollView(FrameUploadView):
     # Closing this needs a second channel for the first enrollment, such as
     # an emailed enrollment link.
     def handle_frames(self, frames):
-        if self.face_device() is not None:
-            return error_response(
-                "already_enrolled",
-                "A face is already enrolled for this account. Reload the page to verify it.",
-                status=409,
-            )
-
         # The face device and its recovery codes are stored together or not
-        # at all, so no enrolled face is left without codes.
-        with db_transaction.atomic():
-            factor.enroll(
-                self.end_user, frames, self.liveness_level, self.challenge.actions
-            )
-            codes = recovery_codes.issue_codes(self.end_user)
+        # at all, so no enrolled face is left without codes. The lock on the
+        # user's row keeps a second enrollment from running at the same time.
+        try:
+            with db_transaction.atomic():
+                lock_row(EndUser.objects.filter(pk=self.end_user.pk))
+                if self.face_device() is not None:
+                    return already_enrolled()
+                factor.enroll(
+                    self.end_user, frames, self.liveness_level, self.challenge.actions
+                )
+                codes = recovery_codes.issue_codes(self.end_user)
+        except AttemptInProgress:
+            return attempt_in_progress()
+        except IntegrityError:
+            # Another enrollment stored its device first (SQLite, no row lock).
+            return already_enrolled()
         self.audit(EventType.FACE_ENROLLED, frame_count=len(frames))
         self.audit(EventType.RECOVERY_CODES_ISSUED, count=len(codes))
         # The codes appear in this one response only; the page shows them
@@ -253,21 +288,39 @@ class EnrollView(FrameUploadView):
 
 class VerifyView(FrameUploadView):
     def handle_frames(self, frames):
-        device = self.face_device()
-        if device is None:
-            return error_response(
-                "not_enrolled",
-                "No face is enrolled for this account yet. Reload the page to enroll.",
-                status=409,
-            )
+        # The device's row stays locked from the lockout check until the
+        # outcome is counted, so concurrent attempts cannot read the same
+        # failure count and overwrite each other's increments.
+        error = None
+        try:
+            with db_transaction.atomic():
+                device = lock_row(
+                    FaceDevice.objects.filter(user=self.end_user, confirmed=True)
+                )
+                if device is None:
+                    return error_response(
+                        "not_enrolled",
+                        "No face is enrolled for this account yet. Reload the page to enroll.",
+                        status=409,
+                    )
 
-        allowed, details = device.verify_is_allowed()
-        if not allowed:
-            return locked_response(self.app, details)
+                allowed, details = device.verify_is_allowed()
+                if not allowed:
+                    return locked_response(self.app, details)
 
-        result = factor.verify(
-            device, frames, self.liveness_level, self.challenge.actions
-        )
+                try:
+                    result = factor.verify(
+                        device, frames, self.liveness_level, self.challenge.actions
+                    )
+                except engine.FaceError as caught:
+                    # Raised after the block, so that a failure counted for a
+                    # presentation attack is committed.
+                    error = caught
+        except AttemptInProgress:
+            return attempt_in_progress()
+        if error is not None:
+            raise error
+
         if not result.matched:
             self.audit(
                 EventType.FACE_REJECTED,
@@ -282,6 +335,14 @@ class VerifyView(FrameUploadView):
             )
         self.audit(EventType.FACE_VERIFIED, distance=round(result.distance, 4))
         return self.succeed("verified", "Face verified. You are signed in.")
+
+
+def already_enrolled():
+    return error_response(
+        "already_enrolled",
+        "A face is already enrolled for this account. Reload the page to verify it.",
+        status=409,
+    )
 
 
 def check_transaction(view, request):
