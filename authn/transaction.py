@@ -53,6 +53,20 @@ class State(enum.StrEnum):
     SIGNED_IN = "signed_in"
 
 
+def face_step_required(app, identity_source, factors, upstream_sources=()):
+    """Return True while a sign-in with ``factors`` still needs the face step for ``app``.
+
+    :param upstream_sources: identity sources of the sign-ins this one was
+        derived from without a second factor. A scan-code sign-in is only as
+        strong as the phone's sign-in that confirmed it, so it needs the face
+        step wherever the phone's own sign-in would.
+    """
+    if SECOND_FACTORS.intersection(factors):
+        return False
+    sources = (identity_source, *upstream_sources)
+    return any(face_mfa_required(app.pool, app, source) for source in sources)
+
+
 def amr_values(factors):
     """Return the RFC 8176 ``amr`` list for the passed factors, "mfa" appended
     when more than one factor passed."""
@@ -72,9 +86,11 @@ class LoginTransaction:
     factors: list[str] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
     auth_time: float | None = None
+    # See face_step_required.
+    upstream_sources: list[str] = field(default_factory=list)
 
     @classmethod
-    def begin(cls, app, user, identity_source, factors):
+    def begin(cls, app, user, identity_source, factors, upstream_sources=()):
         """Return a new transaction for ``user`` whose first factor just passed."""
         return cls(
             id=secrets.token_urlsafe(24),
@@ -83,6 +99,7 @@ class LoginTransaction:
             identity_source=str(identity_source),
             state=State.FIRST_FACTOR_PASSED,
             factors=list(factors),
+            upstream_sources=[str(source) for source in upstream_sources],
         )
 
     @classmethod
@@ -144,6 +161,8 @@ class SignOnSession:
     factors: list[str]
     auth_time: float
     session_id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # See face_step_required.
+    upstream_sources: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, request, pool):
@@ -169,6 +188,7 @@ class SignOnSession:
             identity_source=transaction.identity_source,
             factors=list(transaction.factors),
             auth_time=transaction.auth_time or time.time(),
+            upstream_sources=list(transaction.upstream_sources),
         )
         if session_id:
             sign_on.session_id = session_id
@@ -187,9 +207,19 @@ class SignOnSession:
 
     def satisfies(self, app):
         """Return True when this session contains every factor ``app`` requires now."""
+        return not face_step_required(
+            app, self.identity_source, self.factors, self.upstream_sources
+        )
+
+    def weak_sources(self):
+        """Return the identity sources that a sign-in derived from this one inherits.
+
+        Empty when this session includes a second factor; else this session's
+        identity source and its own upstream sources.
+        """
         if SECOND_FACTORS.intersection(self.factors):
-            return True
-        return not face_mfa_required(app.pool, app, self.identity_source)
+            return []
+        return [self.identity_source, *self.upstream_sources]
 
     @property
     def amr(self):
@@ -216,8 +246,10 @@ class SignIn:
         return self.sign_on.auth_time
 
 
-def start_sign_in(request, app, user, identity_source, factors):
+def start_sign_in(request, app, user, identity_source, factors, upstream_sources=()):
     """Record a passed first factor and return the new transaction.
+
+    :param upstream_sources: see :func:`face_step_required`.
 
     The session key is rotated first, so a session id planted before the
     sign-in is worthless after it. Any sign-on session of the pool ends, because
@@ -227,8 +259,10 @@ def start_sign_in(request, app, user, identity_source, factors):
     request.session.cycle_key()
     SignOnSession.end(request, app.pool)
 
-    transaction = LoginTransaction.begin(app, user, identity_source, factors)
-    if not face_mfa_required(app.pool, app, identity_source):
+    transaction = LoginTransaction.begin(
+        app, user, identity_source, factors, upstream_sources
+    )
+    if not face_step_required(app, identity_source, factors, upstream_sources):
         transaction.complete()
         SignOnSession.from_transaction(app, transaction).save(request)
 
@@ -258,7 +292,7 @@ def start_step_up(request, app):
         return pending
 
     transaction = LoginTransaction.begin(
-        app, user, sign_on.identity_source, sign_on.factors
+        app, user, sign_on.identity_source, sign_on.factors, sign_on.upstream_sources
     )
     transaction.save(request, app)
     return transaction

@@ -171,11 +171,13 @@ def check_usable(code):
         raise ScanCodeError("expired")
 
 
-def decide(request, app, token, user, approve):
+def decide(request, app, token, sign_in, approve):
     """Confirm (``approve``) or decline the code of ``token`` on the phone.
 
-    :param user: the end user signed in to ``app`` on the phone; the browser
-        that displayed the code will be signed in as this user.
+    :param sign_in: the phone's :class:`~authn.transaction.SignIn` to ``app``;
+        the browser that displayed the code will be signed in as its user,
+        and inherits the identity sources of a sign-in without a second
+        factor (``SignOnSession.weak_sources``).
     :raises ScanCodeError: as :func:`open_on_phone`, and ``used`` when the code
         was already confirmed.
     """
@@ -187,16 +189,17 @@ def decide(request, app, token, user, approve):
             raise ScanCodeError("used")
 
         code.status = Status.CONFIRMED if approve else Status.DECLINED
-        code.user = user if approve else None
+        code.user = sign_in.user if approve else None
+        code.phone_sources = sign_in.sign_on.weak_sources() if approve else []
         code.decided_at = timezone.now()
-        code.save(update_fields=["status", "user", "decided_at"])
+        code.save(update_fields=["status", "user", "phone_sources", "decided_at"])
 
     logger.info(
         "scan code %s app=%s code=%s user=%s",
         code.status,
         app.pk,
         code.pk,
-        user.pk,
+        sign_in.user.pk,
     )
     return code
 
@@ -207,7 +210,8 @@ def complete(request, app, code_id):
     The code must have been displayed by this browser, confirmed, and not be
     expired; it is then used and cannot sign in again. The sign-in's identity
     source is scan-code, so the pool's MFA policy for scan-code sign-in decides
-    whether the face step follows.
+    whether the face step follows, together with the policy for the phone's
+    sign-in when that had no second factor.
 
     :returns: the new :class:`~authn.transaction.LoginTransaction`.
     :raises ScanCodeError: ``not_found``, ``other_browser``, ``expired``,
@@ -239,7 +243,12 @@ def complete(request, app, code_id):
 
     user = code.user
     sign_in = login.start_sign_in(
-        request, app, user, IdentitySource.SCAN_CODE, [login.FACTOR_SCAN_CODE]
+        request,
+        app,
+        user,
+        IdentitySource.SCAN_CODE,
+        [login.FACTOR_SCAN_CODE],
+        upstream_sources=code.phone_sources,
     )
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])

@@ -42,6 +42,9 @@ class ScanCode(models.Model):
         blank=True,
         related_name="scan_codes",
     )
+    # Identity sources of the phone's sign-in when it had no second factor:
+    # the browser's sign-in needs the face step wherever they would.
+    phone_sources = models.JSONField(default=list, blank=True)
     # Shown on the phone, so the user can tell whether the request is theirs.
     requester_ip = models.GenericIPAddressField(null=True, blank=True)
     requester_user_agent = models.CharField(max_length=512, blank=True, default="")

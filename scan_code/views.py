@@ -140,13 +140,13 @@ class PhoneView(HostedLoginView):
         )
 
     def post(self, request, token):
-        user = login.signed_in_user(request, self.app)
-        if user is None:
+        sign_in = login.current_sign_in(request, self.app)
+        if sign_in is None:
             return redirect(request.get_full_path())
 
         approve = request.POST.get("decision") == "confirm"
         try:
-            code = flow.decide(request, self.app, token, user, approve)
+            code = flow.decide(request, self.app, token, sign_in, approve)
         except flow.ScanCodeError as error:
             return self.render_error(error)
 

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authn import transaction as login
-from authn.models import IdentitySource
+from authn.models import Application, IdentitySource
 from oidc.models import Grant
 from scan_code.models import ScanCode
 
+from .conftest import END_USER_PASSWORD
 from .oidc_setup import (
     authorization_path,
     follow_to_code,
@@ -309,3 +310,77 @@ def test_scan_code_sign_in_completes_authorization(desktop, phone, app, end_user
 
     assert is_code_redirect(response)
     assert Grant.objects.get().amr == ["mca"]
+
+
+@pytest.fixture
+def password_rule_app(app):
+    """A second app of the pool that follows the pool's rule: face for passwords only."""
+    pool = app.pool
+    pool.face_mfa_enabled = True
+    pool.mfa_on_password = True
+    pool.mfa_on_scan_code = False
+    pool.save()
+    return Application.objects.create(
+        pool=pool,
+        user=pool.owner,
+        name="Pool rule",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        algorithm=Application.RS256_ALGORITHM,
+    )
+
+
+@pytest.fixture
+def no_face_app(app):
+    """The fixture app, with its own rules turning Face Recognition off."""
+    app.custom_security_rules = True
+    app.face_mfa_enabled = False
+    app.save()
+    return app
+
+
+def test_password_only_phone_does_not_skip_face(
+    desktop, phone, no_face_app, password_rule_app, end_user
+):
+    """A phone signed in with the password alone, to an app without face MFA,
+    cannot give the desktop a scan-code sign-in that skips the face step which
+    a password sign-in to another app of the pool needs."""
+    page, phone_path = show_code(desktop, no_face_app)
+    confirm_on_phone(phone, no_face_app, phone_path)
+    assert complete(desktop, page).json()["status"] == "signed_in"
+
+    code = ScanCode.objects.get()
+    assert code.phone_sources == [IdentitySource.PASSWORD]
+    assert (
+        desktop.get(reverse("authn:me", args=[no_face_app.client_id])).status_code
+        == 200
+    )
+    me = desktop.get(reverse("authn:me", args=[password_rule_app.client_id]))
+    assert me.status_code == 401
+    login_page = desktop.get(reverse("authn:login", args=[password_rule_app.client_id]))
+    assert login_page["Location"] == reverse(
+        "mfa_face:step", args=[password_rule_app.client_id]
+    )
+
+
+def test_face_checked_phone_passes_scan_exemption(
+    desktop, phone, no_face_app, password_rule_app, end_user
+):
+    """A phone whose sign-in included the face keeps the pool's scan-code
+    exemption for the desktop."""
+    turn_liveness_off(password_rule_app.pool)
+    phone.post(
+        reverse("authn:login", args=[password_rule_app.client_id]),
+        {"identifier": "alice", "password": END_USER_PASSWORD},
+    )
+    assert pass_face_step(phone, password_rule_app).status_code == 200
+
+    page, phone_path = show_code(desktop, no_face_app)
+    phone.get(phone_path)
+    assert phone.post(phone_path, {"decision": "confirm"}).status_code == 200
+    assert complete(desktop, page).json()["status"] == "signed_in"
+
+    assert ScanCode.objects.get().phone_sources == []
+    me = desktop.get(reverse("authn:me", args=[password_rule_app.client_id]))
+    assert me.status_code == 200
+    assert me.json()["amr"] == ["mca"]
