@@ -20,6 +20,10 @@ of ``--rounds`` runs after one warm-up run:
    against the plain pipeline run on all 5 frames and compared with the same
    template.
 
+With ``--steps`` the bench also times each step of an attempt on its own:
+decoding, the full-frame and the nearby face search, landmarks, quality
+gates, the analysis of all frames, liveness and the two descriptors.
+
 The machine, the dlib build and the load average at the start and the end
 come first. The last line is ``face-verify ratios: path/floor=X.XX
 baseline/path=Y.YY attempt-speedup=Z.ZZ``.
@@ -50,7 +54,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idp.settings")
 django.setup()
 
 from bench import material  # noqa: E402
-from mfa_face import burst, engine, factor, liveness  # noqa: E402
+from mfa_face import burst, engine, factor, liveness, quality  # noqa: E402
 from mfa_face.conf import settings as face_settings  # noqa: E402
 
 SHIMS_DIR = Path(__file__).resolve().parent / "shims"
@@ -111,6 +115,40 @@ def decode(data):
     )
 
 
+def time_steps(frames, analysed, rounds):
+    """Time the steps of one attempt on their own, to show where its time goes.
+
+    :param frames: the encoded frames of the attempt.
+    :param analysed: their ``burst.Burst``, for the boxes and landmarks.
+    :return: dict of label to a list of timings in milliseconds.
+    """
+    first, later = analysed.frames[0], analysed.frames[1]
+    described = analysed.frames[:2]
+
+    def gates():
+        measured = quality.measure(later.rgb, later.box, later.landmarks)
+        return quality.failed_gate(measured)
+
+    def two_descriptors():
+        return engine.face_descriptors(
+            [frame.rgb for frame in described], [frame.box for frame in described]
+        )
+
+    steps = {
+        "step: decode one frame": lambda: decode(frames[1]),
+        "step: full-frame face search": lambda: engine.face_locations(first.rgb),
+        "step: nearby face search": lambda: engine.face_locations_near(
+            later.rgb, first.box
+        ),
+        "step: 68 landmarks": lambda: engine.face_landmarks(later.rgb, later.box),
+        "step: quality gates": gates,
+        "step: analyse all frames": lambda: burst.analyse_burst(frames),
+        "step: passive liveness": lambda: liveness.check(analysed, liveness.PASSIVE),
+        "step: two descriptors in one call": two_descriptors,
+    }
+    return time_interleaved(steps, rounds)
+
+
 def describe_machine():
     import dlib
 
@@ -154,6 +192,11 @@ def main():
         type=int,
         default=7,
         help="timed runs of the whole 5-frame attempts (default 7)",
+    )
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="also time each step of an attempt on its own, --rounds times",
     )
     args = parser.parse_args()
 
@@ -234,6 +277,8 @@ def main():
     }
     timings = time_interleaved(per_frame, args.rounds)
     timings.update(time_interleaved(attempts, args.attempt_rounds))
+    if args.steps:
+        timings.update(time_steps(frames, analysed, args.rounds))
 
     medians = {}
     for label, values in timings.items():
