@@ -1,9 +1,10 @@
 """Analysis of one attempt's burst of camera frames, before any decision.
 
 Every frame is decoded, its face located, its 68 landmarks found and its
-quality measured. Those steps take a few milliseconds a frame. The ResNet
-descriptor costs 20 to 150 ms a frame, depending on the dlib build, so it is
-computed later, and only for the frames that a decision needs.
+quality measured. Those steps took about 13 ms a frame on the dlib-bin 20.0.1
+wheel (2 cores). The ResNet descriptor took 77 ms a frame there and 15 ms with
+dlib built against OpenBLAS, so it is computed later, and only for the frames
+that a decision needs.
 """
 
 from dataclasses import dataclass, field
