@@ -93,7 +93,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "idp.middleware.PermissionsPolicyMiddleware",
+    # Innermost, so that its 413 gets the headers above, and still before
+    # any view or the CSRF check reads the body.
+    "idp.middleware.RequestBodyLimitMiddleware",
 ]
+
+# Maximum Content-Length of a request, in bytes, except the face step's frame
+# uploads, whose limit follows MFA_FACE_MAX_FRAMES and MFA_FACE_MAX_FRAME_BYTES
+# (idp/middleware.py). No form of the console or the hosted login comes close.
+IDP_MAX_REQUEST_BYTES = int(os.environ.get("IDP_MAX_REQUEST_BYTES", "1048576"))
 
 # WhiteNoise serves collected static files under gunicorn; in development
 # Django's staticfiles app serves them from the source folders instead.
@@ -144,9 +152,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Argon2 first, as Django recommends; the others only verify older hashes.
 PASSWORD_HASHERS = [

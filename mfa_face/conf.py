@@ -13,9 +13,14 @@ DEFAULTS = {
     # a browser camera is usually 30 to 150 kB.
     "MFA_FACE_MAX_FRAME_BYTES": 2_000_000,
     # Maximum width x height of one frame, in pixels, checked from the image
-    # header before decoding. Decoded RGB costs 3 bytes a pixel, so the default
-    # caps one frame at 36 MB of memory.
-    "MFA_FACE_MAX_FRAME_PIXELS": 12_000_000,
+    # header before decoding. The default admits 3840x2160, the largest video
+    # frame common cameras deliver; decoded RGB costs 3 bytes a pixel.
+    "MFA_FACE_MAX_FRAME_PIXELS": 8_300_000,
+    # Maximum width x height summed over the frames of one request, checked
+    # from the headers before decoding, so one request decodes at most about
+    # 75 MB of RGB. The default admits twelve 1920x1080 frames; the camera
+    # page asks for 640x480.
+    "MFA_FACE_MAX_BURST_PIXELS": 25_000_000,
     # Maximum number of frames accepted in one enrollment or verification
     # request. It must be at least MFA_FACE_BURST_FRAMES and the frame count of
     # an active liveness attempt (1 + 2 x MFA_FACE_ACTIVE_FRAMES_PER_ACTION);

@@ -75,6 +75,23 @@ def decode_image(data, *, max_bytes, max_pixels):
         ) from exc
 
 
+def declared_pixels(data):
+    """Return width x height as the header of a JPEG or PNG declares it, or 0.
+
+    Nothing is decoded. Data that is not a readable JPEG or PNG returns 0,
+    because :func:`decode_image` rejects it later with its own error code.
+    """
+    image_format = _sniff_format(data)
+    if image_format is None:
+        return 0
+    try:
+        with Image.open(io.BytesIO(data), formats=[image_format]) as image:
+            width, height = image.size
+    except (Image.DecompressionBombError, UnidentifiedImageError, *_DECODE_ERRORS):
+        return 0
+    return width * height
+
+
 # Image decoding helpers -----------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from authn.models import EndUser
 from mfa_recovery import factor as recovery_codes
 
 from . import challenge as challenges
-from . import engine, factor, liveness
+from . import engine, factor, images, liveness
 from .conf import settings as face_settings
 from .models import FaceDevice
 from .quality import GATES
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 # HTTP status of each rejection code; anything not listed is a 400.
 ERROR_STATUS = {
     "image_too_large": 413,
+    "burst_too_large": 413,
     "unsupported_image_type": 415,
     **dict.fromkeys(GATES, 422),
     "inconsistent_frames": 422,
@@ -423,6 +424,15 @@ def read_frames(uploads):
                 f"{face_settings.MFA_FACE_MAX_FRAME_BYTES} bytes. Try again.",
             )
         frames.append(upload.read())
+
+    total = sum(images.declared_pixels(frame) for frame in frames)
+    if total > face_settings.MFA_FACE_MAX_BURST_PIXELS:
+        return None, error_response(
+            "burst_too_large",
+            f"The camera frames of this attempt have {total} pixels in all, more "
+            f"than the maximum of {face_settings.MFA_FACE_MAX_BURST_PIXELS}. "
+            "Send fewer or smaller frames.",
+        )
     return frames, None
 
 

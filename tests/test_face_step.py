@@ -350,8 +350,11 @@ def test_bad_upload_is_4xx_and_writes_nothing(
 
 
 def test_frame_over_size_limit_is_413(client, enrolling, settings):
-    settings.MFA_FACE_MAX_FRAME_BYTES = 1000
-    response = post_frames(client, enrolling, "enroll", face_bytes(OBAMA))
+    # One byte too many for the frame, while the whole request stays under
+    # the request body limit, which admits MFA_FACE_MAX_FRAMES such frames.
+    photo = face_bytes(OBAMA)
+    settings.MFA_FACE_MAX_FRAME_BYTES = len(photo) - 1
+    response = post_frames(client, enrolling, "enroll", photo)
     assert response.status_code == 413
     assert response.json()["code"] == "image_too_large"
 
