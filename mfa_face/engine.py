@@ -171,8 +171,9 @@ def face_locations_near(rgb, location):
 
     Within one burst the face moves little from frame to frame, so searching
     the neighbourhood of its last box replaces a full-frame scan that costs
-    about ten times more. A face that left the neighbourhood is not found
-    here, and the caller then runs ``face_locations`` on the whole frame.
+    about three times more for a 90 px face in a 640x480 frame. A face that
+    left the neighbourhood is not found here, and the caller then runs
+    ``face_locations`` on the whole frame.
 
     :param rgb: HxWx3 uint8 RGB array.
     :param location: ``(top, right, bottom, left)`` box of the face in the
