@@ -88,6 +88,8 @@ class LoginTransaction:
     auth_time: float | None = None
     # See face_step_required.
     upstream_sources: list[str] = field(default_factory=list)
+    # Unix time of the face check that completed this transaction, if any.
+    face_time: float | None = None
 
     @classmethod
     def begin(cls, app, user, identity_source, factors, upstream_sources=()):
@@ -163,6 +165,8 @@ class SignOnSession:
     session_id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     # See face_step_required.
     upstream_sources: list[str] = field(default_factory=list)
+    # Unix time of the latest face check in this sign-on, if any.
+    face_time: float | None = None
 
     @classmethod
     def load(cls, request, pool):
@@ -181,7 +185,9 @@ class SignOnSession:
         return sign_on
 
     @classmethod
-    def from_transaction(cls, app, transaction, session_id=None):
+    def from_transaction(
+        cls, app, transaction, session_id=None, previous_face_time=None
+    ):
         sign_on = cls(
             pool_id=app.pool_id,
             user_id=transaction.user_id,
@@ -190,6 +196,10 @@ class SignOnSession:
             auth_time=transaction.auth_time or time.time(),
             upstream_sources=list(transaction.upstream_sources),
         )
+        if previous_face_time is not None and transaction.face_time is None:
+            sign_on.face_time = previous_face_time
+        else:
+            sign_on.face_time = transaction.face_time
         if session_id:
             sign_on.session_id = session_id
         return sign_on
@@ -338,13 +348,19 @@ def complete_face_step(request, app, transaction, factor=FACTOR_FACE):
     request.session.cycle_key()
     transaction.add_factor(factor)
     transaction.complete()
+    if factor == FACTOR_FACE:
+        transaction.face_time = transaction.auth_time
     transaction.save(request, app)
 
     previous = SignOnSession.load(request, app.pool)
     session_id = None
+    previous_face_time = None
     if previous is not None and previous.user_id == transaction.user_id:
         session_id = previous.session_id
-    SignOnSession.from_transaction(app, transaction, session_id).save(request)
+        previous_face_time = previous.face_time
+    SignOnSession.from_transaction(
+        app, transaction, session_id, previous_face_time
+    ).save(request)
 
 
 def current_sign_in(request, app):
@@ -367,16 +383,43 @@ def current_sign_in(request, app):
 
 
 def face_checked_sign_in(request, app):
-    """Return the :class:`SignIn` of ``app`` when it includes the face check, else None.
+    """Return the :class:`SignIn` of ``app`` when its face check is recent, else None.
 
     Changing the face factor itself (deleting the face data, new recovery
     codes) needs this: neither the password alone, on an app without face
-    MFA, nor a recovery code may do it.
+    MFA, nor a recovery code may do it, nor a face check older than
+    ``AUTHN_FACE_RECHECK_TTL`` seconds, which a browser left signed in would
+    offer. :func:`start_face_recheck` asks for a new one.
     """
     sign_in = current_sign_in(request, app)
     if sign_in is None or FACTOR_FACE not in sign_in.factors:
         return None
+    face_time = sign_in.sign_on.face_time
+    if face_time is None or time.time() - face_time > settings.AUTHN_FACE_RECHECK_TTL:
+        return None
     return sign_in
+
+
+def start_face_recheck(request, app, sign_in):
+    """Return a transaction that asks the signed-in user for a new face check.
+
+    The sign-on session stays as it is until the face passes; the completed
+    check then moves its ``face_time`` forward.
+    """
+    sign_on = sign_in.sign_on
+    pending = pending_face_step(request, app)
+    if pending is not None and pending.user_id == sign_in.user.pk:
+        return pending
+
+    transaction = LoginTransaction.begin(
+        app,
+        sign_in.user,
+        sign_on.identity_source,
+        [factor for factor in sign_on.factors if factor != FACTOR_FACE],
+        sign_on.upstream_sources,
+    )
+    transaction.save(request, app)
+    return transaction
 
 
 def signed_in_user(request, app):

@@ -183,7 +183,8 @@ class SignedInView(HostedLoginView):
                 "factors": factor_labels(sign_in.factors),
                 "auth_time": datetime.fromtimestamp(sign_in.auth_time, tz=UTC),
                 "face_enrolled": sign_in.user.face_devices.exists(),
-                "face_checked": login.FACTOR_FACE in sign_in.factors,
+                "face_checked": login.face_checked_sign_in(request, self.app)
+                is not None,
                 "recovery_codes_left": recovery_codes.remaining(sign_in.user),
             },
         )

@@ -259,6 +259,10 @@ AUTHN_PASSWORD_FAILURE_WINDOW = int(
 # Seconds a password-only login transaction waits for the face step.
 AUTHN_FIRST_FACTOR_TTL = int(os.environ.get("AUTHN_FIRST_FACTOR_TTL", "300"))
 
+# Seconds a face check stays recent enough to delete the face data or get new
+# recovery codes; after that the user verifies the face again first.
+AUTHN_FACE_RECHECK_TTL = int(os.environ.get("AUTHN_FACE_RECHECK_TTL", "600"))
+
 # --- OpenID Connect provider and scan-code sign-in -------------------------
 # Each user pool is an OpenID provider under /oidc/<pool id>/ (oidc/), and the
 # hosted login offers scan-code sign-in (scan_code/). django-oauth-toolkit and

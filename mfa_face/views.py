@@ -436,6 +436,30 @@ def read_frames(uploads):
     return frames, None
 
 
+class FaceRecheckView(View):
+    """Starts a new face check for a signed-in user, before a change to the face factor.
+
+    Deleting the face data and getting new recovery codes need a recent face
+    check (``AUTHN_FACE_RECHECK_TTL``). The sign-in stays as it is meanwhile.
+    """
+
+    @method_decorator(never_cache)
+    def post(self, request, client_id):
+        app = login.get_app(client_id)
+        if app is None:
+            raise Http404("No application has this client id.")
+
+        sign_in = login.current_sign_in(request, app)
+        if sign_in is None:
+            return redirect("authn:login", client_id=app.client_id)
+        if not sign_in.user.face_devices.filter(confirmed=True).exists():
+            return redirect("authn:done", client_id=app.client_id)
+
+        login.start_face_recheck(request, app, sign_in)
+        logger.info("face recheck started app=%s user=%s", app.pk, sign_in.user.pk)
+        return redirect("mfa_face:step", client_id=app.client_id)
+
+
 class FaceDataDeleteView(View):
     """Deletes the signed-in end user's face template and recovery codes.
 

@@ -320,3 +320,101 @@ def test_face_data_deletion_revokes_codes(client, at_face_step, codes):
     post_frames(client, at_face_step, "verify", face_bytes(OBAMA_2))
     client.post(reverse("mfa_face:delete", args=[at_face_step.client_id]))
     assert not RecoveryCode.objects.exists()
+
+
+# A recent face check ----------------------------------------------------------
+
+
+def age_face_check(client, app, seconds):
+    """Move the face check of the browser's sign-on ``seconds`` into the past."""
+    session = client.session
+    sign_ons = session[login.SIGN_ON_SESSION_KEY]
+    sign_ons[str(app.pool_id)]["face_time"] -= seconds
+    session[login.SIGN_ON_SESSION_KEY] = sign_ons
+    session.save()
+
+
+@pytest.fixture
+def face_signed_in(client, at_face_step):
+    response = post_frames(client, at_face_step, "verify", face_bytes(OBAMA_2))
+    assert response.status_code == 200
+    return at_face_step
+
+
+def test_old_face_check_cannot_delete(client, face_signed_in, end_user, settings):
+    age_face_check(client, face_signed_in, settings.AUTHN_FACE_RECHECK_TTL + 1)
+
+    response = client.post(reverse("mfa_face:delete", args=[face_signed_in.client_id]))
+    assert response.status_code == 302
+    assert FaceDevice.objects.filter(user=end_user).exists()
+
+    response = client.post(reverse("mfa_recovery:new", args=[face_signed_in.client_id]))
+    assert response.status_code == 302
+    assert RecoveryCode.objects.count() == 10
+
+
+def test_old_face_check_offers_recheck(client, face_signed_in, settings):
+    age_face_check(client, face_signed_in, settings.AUTHN_FACE_RECHECK_TTL + 1)
+
+    done = client.get(reverse("authn:done", args=[face_signed_in.client_id]))
+    assert done.context["face_checked"] is False
+    assert b"Verify my face to manage face data" in done.content
+    assert b"Delete my face data" not in done.content
+
+
+def test_recheck_allows_deletion(client, face_signed_in, end_user, settings):
+    age_face_check(client, face_signed_in, settings.AUTHN_FACE_RECHECK_TTL + 1)
+
+    response = client.post(reverse("mfa_face:recheck", args=[face_signed_in.client_id]))
+    assert response["Location"] == reverse(
+        "mfa_face:step", args=[face_signed_in.client_id]
+    )
+    # The sign-in stays while the new face check is pending.
+    me = client.get(reverse("authn:me", args=[face_signed_in.client_id]))
+    assert me.status_code == 200
+
+    verified = post_frames(client, face_signed_in, "verify", face_bytes(OBAMA_2))
+    assert verified.status_code == 200
+    response = client.post(reverse("mfa_face:delete", args=[face_signed_in.client_id]))
+    assert response.status_code == 200
+    assert not FaceDevice.objects.filter(user=end_user).exists()
+
+
+def test_recheck_keeps_sign_on_session(client, face_signed_in):
+    before = client.session[login.SIGN_ON_SESSION_KEY][str(face_signed_in.pool_id)]
+    client.post(reverse("mfa_face:recheck", args=[face_signed_in.client_id]))
+    post_frames(client, face_signed_in, "verify", face_bytes(OBAMA_2))
+
+    after = client.session[login.SIGN_ON_SESSION_KEY][str(face_signed_in.pool_id)]
+    assert after["session_id"] == before["session_id"]
+    assert after["factors"] == ["pwd", "face"]
+    assert after["face_time"] > before["face_time"]
+
+
+def test_failed_recheck_keeps_old_check(client, face_signed_in, end_user, settings):
+    age_face_check(client, face_signed_in, settings.AUTHN_FACE_RECHECK_TTL + 1)
+    client.post(reverse("mfa_face:recheck", args=[face_signed_in.client_id]))
+
+    rejected = post_frames(client, face_signed_in, "verify", face_bytes(BIDEN))
+    assert rejected.status_code == 401
+    response = client.post(reverse("mfa_face:delete", args=[face_signed_in.client_id]))
+    assert response.status_code == 302
+    assert FaceDevice.objects.filter(user=end_user).exists()
+
+
+def test_code_sign_in_recheck_renews_codes(client, at_face_step, codes):
+    use_code(client, at_face_step, codes[0])
+    response = client.post(reverse("mfa_face:recheck", args=[at_face_step.client_id]))
+    assert response.status_code == 302
+
+    post_frames(client, at_face_step, "verify", face_bytes(OBAMA_2))
+    renewed = client.post(reverse("mfa_recovery:new", args=[at_face_step.client_id]))
+    assert renewed.status_code == 200
+    assert len(renewed.context["codes"]) == 10
+
+
+def test_recheck_needs_sign_in(client, face_app, codes):
+    sign_out(client, face_app)
+    response = client.post(reverse("mfa_face:recheck", args=[face_app.client_id]))
+    assert response["Location"] == reverse("authn:login", args=[face_app.client_id])
+    assert login.pending_face_step(response.wsgi_request, face_app) is None
