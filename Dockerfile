@@ -25,10 +25,13 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libopenblas0 liblapack3 \
     && rm -rf /var/lib/apt/lists/*
 
+# OpenBLAS would start one thread per core in every request; gunicorn's
+# workers and threads already spread requests over the cores.
 ENV PATH=/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    IDP_ENVIRONMENT=production
+    IDP_ENVIRONMENT=production \
+    OPENBLAS_NUM_THREADS=1
 
 COPY --from=build /venv /venv
 

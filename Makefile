@@ -78,8 +78,9 @@ bench: $(VENV)/.requirements-dev
 # descriptor several times faster. The build takes about 13 minutes on two
 # cores. It needs cmake, a C++ compiler and the OpenBLAS and LAPACK headers:
 #   apt-get install cmake g++ libopenblas-dev liblapack-dev
+# Editing a requirements file later reinstalls dlib-bin over this build.
 # To return to the wheel: .venv/bin/pip uninstall dlib && make -B .venv/.requirements
-dlib-blas: $(VENV)/.requirements
+dlib-blas: $(VENV)/.requirements-dev
 	@for package in cmake g++ libopenblas-dev liblapack-dev; do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || { \
 		echo "$$package is missing. Install the build dependencies with: apt-get install cmake g++ libopenblas-dev liblapack-dev" >&2; \
@@ -88,3 +89,7 @@ dlib-blas: $(VENV)/.requirements
 	$(BIN)/pip uninstall --yes dlib-bin
 	$(BIN)/pip install --no-binary dlib dlib==20.0.1
 	$(BIN)/python -c "import dlib; print('dlib', dlib.__version__, 'DLIB_USE_BLAS =', dlib.DLIB_USE_BLAS)"
+	@# The requirements are installed, so mark them current: otherwise a later
+	@# target would install them again, and dlib-bin's files would replace
+	@# this build's.
+	touch $(VENV)/.requirements $(VENV)/.requirements-dev

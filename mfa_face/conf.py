@@ -45,8 +45,8 @@ DEFAULTS = {
     "MFA_FACE_BURST_INTERVAL_MS": 400,
     # Good frames of one verification whose descriptors can decide it, best
     # first. A verification matches when more than half of them are within the
-    # threshold, so descriptors are computed one at a time and no more once
-    # the majority is settled: two for most attempts.
+    # threshold, so only as many descriptors are computed as can settle the
+    # majority: two first, and the third only when those two disagree.
     "MFA_FACE_DESCRIBE_FRAMES": 3,
     # Good frames of one enrollment whose descriptors form the template: the
     # MFA_FACE_ENROLL_FRAMES that agree best among the best
