@@ -458,21 +458,39 @@ def sign_out(request, app):
     end_pool_session(request, app.pool)
 
 
-def set_resume(request, app, url, cancel_url=None):
+def set_resume(request, app, url, cancel_url=None, fresh_sign_in=False):
     """Remember ``url`` as the page to open once the user is signed in to ``app``.
 
     :param url: a path on this site, for example an authorization request.
     :param cancel_url: where the sign-in page's Cancel button leads, for
         example an ``access_denied`` response to the relying party; None hides
         the button.
+    :param fresh_sign_in: open ``url`` only after a sign-in made from now on
+        (``prompt=login``, an exceeded ``max_age``). The current sign-on
+        session stays until that sign-in replaces it, so a link on another
+        site cannot sign the user out.
     """
     entries = dict(request.session.get(RESUME_SESSION_KEY, {}))
+    now = time.time()
     entries[app.client_id] = {
         "url": url,
         "cancel_url": cancel_url,
-        "expires_at": time.time() + RESUME_TTL,
+        "expires_at": now + RESUME_TTL,
+        "signed_in_after": now if fresh_sign_in else None,
     }
     request.session[RESUME_SESSION_KEY] = entries
+
+
+def fresh_sign_in_pending(request, app):
+    """Return True while the resume entry of ``app`` waits for a newer sign-in.
+
+    See ``fresh_sign_in`` of :func:`set_resume`.
+    """
+    entry = peek_resume(request, app)
+    if entry is None or not entry.get("signed_in_after"):
+        return False
+    sign_on = SignOnSession.load(request, app.pool)
+    return sign_on is None or sign_on.auth_time < entry["signed_in_after"]
 
 
 def peek_resume(request, app):

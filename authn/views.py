@@ -64,6 +64,11 @@ class SignInView(HostedLoginView):
     """The password form; a browser already signed on to the pool skips it."""
 
     def get(self, request):
+        # An authorization request asked for a new sign-in (prompt=login or
+        # max_age), so the current one does not skip the form.
+        if login.fresh_sign_in_pending(request, self.app):
+            return self.render_form(PasswordSignInForm())
+
         if login.signed_in_user(request, self.app) is not None:
             return redirect("authn:done", client_id=self.app.client_id)
 
@@ -169,7 +174,7 @@ class SignedInView(HostedLoginView):
 
     def get(self, request):
         sign_in = login.current_sign_in(request, self.app)
-        if sign_in is None:
+        if sign_in is None or login.fresh_sign_in_pending(request, self.app):
             return redirect("authn:login", client_id=self.app.client_id)
 
         resume = login.pop_resume(request, self.app)

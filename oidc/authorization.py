@@ -87,8 +87,9 @@ def next_step(request, app, params, credentials, issuer):
     the face step (a pending one, or a step-up) or of the hosted login.
 
     ``prompt=login`` and an exceeded ``max_age`` force a fresh sign-in: the
-    pool's sign-on session ends, and the resumed request no longer carries
-    those parameters, so the sign-in just made satisfies it.
+    hosted login asks for the password even though the pool's sign-on session
+    continues, and resumes the request only after a newer sign-in. The resumed
+    request no longer carries those parameters, so that sign-in satisfies it.
     """
     prompt = set(params.get("prompt", "").split())
     max_age = int(params["max_age"]) if params.get("max_age") else None
@@ -100,7 +101,6 @@ def next_step(request, app, params, credentials, issuer):
 
     resume_params = params.copy()
     if fresh_sign_in_required:
-        login.end_pool_session(request, app.pool)
         resume_params.pop("max_age", None)
         other_prompts = sorted(prompt - {"login"})
         if other_prompts:
@@ -114,7 +114,10 @@ def next_step(request, app, params, credentials, issuer):
         app,
         request.path + "?" + resume_params.urlencode(),
         cancel_url=error_redirect_url(credentials["redirect_uri"], denied, issuer),
+        fresh_sign_in=fresh_sign_in_required,
     )
+    if fresh_sign_in_required:
+        return reverse("authn:login", args=[app.client_id])
 
     # A password that passed moments ago only awaits the face step, and a
     # sign-on session without the face factor needs only the face step.

@@ -166,9 +166,32 @@ def test_prompt_login_asks_for_password_again(client, first_app, end_user):
 
     response = client.get(authorization_path(first_app, prompt="login"))
 
-    assert response["Location"] == reverse("authn:login", args=[first_app.client_id])
+    login_path = reverse("authn:login", args=[first_app.client_id])
+    assert response["Location"] == login_path
+    form = client.get(login_path)
+    assert form.status_code == 200
+    assert "form" in form.context
+
+
+def test_prompt_login_keeps_current_sign_in(client, first_app, end_user):
+    """A link on another site with prompt=login cannot sign the user out."""
+    sign_in_through(client, first_app)
+
+    client.get(authorization_path(first_app, prompt="login"))
+
     me = client.get(reverse("authn:me", args=[first_app.client_id]))
-    assert me.status_code == 401
+    assert me.status_code == 200
+
+
+def test_prompt_login_not_resumed_by_old_sign_in(client, first_app, end_user):
+    sign_in_through(client, first_app)
+    grants = Grant.objects.count()
+    client.get(authorization_path(first_app, prompt="login"))
+
+    done = client.get(reverse("authn:done", args=[first_app.client_id]))
+
+    assert done["Location"] == reverse("authn:login", args=[first_app.client_id])
+    assert Grant.objects.count() == grants
 
 
 def test_prompt_login_then_password_issues_code(client, first_app, end_user):
