@@ -18,9 +18,25 @@ def wants_json(request):
     return "application/json" in accept or request.path.endswith(JSON_PATH_SUFFIXES)
 
 
+# OAuth endpoints that clients call directly and that answer with RFC 6749
+# JSON errors.
+OAUTH_JSON_PATH_SUFFIXES = ("/token/", "/userinfo/")
+
+
 def bad_request(request, exception):
     """Return a 400 response for a request Django could not parse (bad multipart body)."""
     logger.info("bad request path=%s error=%s", request.path, type(exception).__name__)
+    if request.path.startswith("/oidc/") and request.path.endswith(
+        OAUTH_JSON_PATH_SUFFIXES
+    ):
+        return JsonResponse(
+            {
+                "error": "invalid_request",
+                "error_description": "The request body could not be read. Send it "
+                "as application/x-www-form-urlencoded in UTF-8.",
+            },
+            status=400,
+        )
     if wants_json(request):
         return JsonResponse(
             {

@@ -380,3 +380,15 @@ def test_userinfo_rejects_token_of_disabled_user(live_server, client_app, end_us
     end_user.save()
 
     assert rp.userinfo(token).status_code == 401
+
+
+@pytest.mark.parametrize("endpoint", ["token", "userinfo"])
+def test_unreadable_body_is_oauth_json_error(client, app, endpoint):
+    response = client.generic(
+        "POST",
+        f"/oidc/{app.pool_id}/{endpoint}/",
+        "grant_type=authorization_code",
+        content_type="application/x-www-form-urlencoded; charset=latin-1",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
