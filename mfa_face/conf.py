@@ -62,6 +62,12 @@ DEFAULTS = {
     # that each further failure doubles the lock, starting at
     # MFA_FACE_LOCKOUT_SECONDS.
     "MFA_FACE_LOCKOUT_FAILURES": 5,
+    # Face attempts of any outcome (enrollment or verification uploads) that
+    # one account may send within MFA_FACE_ATTEMPT_WINDOW seconds. Quality
+    # rejections do not count towards the lockout, so this bounds the face
+    # analyses that one password can request.
+    "MFA_FACE_MAX_ATTEMPTS": 20,
+    "MFA_FACE_ATTEMPT_WINDOW": 300,
     # Seconds of the first lock after MFA_FACE_LOCKOUT_FAILURES failures.
     "MFA_FACE_LOCKOUT_SECONDS": 60,
     # Folder that contains the dlib model files. None means the "models"

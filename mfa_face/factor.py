@@ -49,6 +49,17 @@ class Verification:
     distances: list[float] = field(default_factory=list)
 
 
+@dataclass
+class Enrollment:
+    """An accepted enrollment burst, not stored yet: the template and its figures."""
+
+    descriptors: np.ndarray
+    quality: list[dict]
+    figures: liveness.LivenessFigures | None
+    frame_count: int
+    liveness_level: str
+
+
 def enrollment_template(burst):
     """Return the descriptors and quality figures that enroll a burst.
 
@@ -164,68 +175,64 @@ def verify_frames(template, frames, liveness_level, actions=()):
     return match_burst(template, burst)
 
 
-def enroll(user, frames, liveness_level, actions=()):
-    """Enroll ``user``'s face from one burst and return the new FaceDevice.
+def evaluate_enrollment(frames, liveness_level, actions=()):
+    """Analyse one enrollment burst without touching the database.
 
-    :param user: the EndUser to enroll.
     :param frames: list of encoded JPEG or PNG frames (bytes), in capture order.
     :param liveness_level: the pool's liveness level.
     :param actions: the requested actions when the level is ``"active"``.
-    :return: the saved, confirmed FaceDevice.
-    :raises FaceError: the attempt was rejected; nothing is saved.
+    :return: an Enrollment, for :func:`save_enrollment`.
+    :raises FaceError: the attempt was rejected.
     """
     burst = analyse_burst(frames)
     figures = liveness.check(burst, liveness_level, actions)
     descriptors, quality = enrollment_template(burst)
+    return Enrollment(descriptors, quality, figures, len(frames), liveness_level)
 
+
+def save_enrollment(user, enrollment):
+    """Store ``enrollment`` as ``user``'s confirmed FaceDevice and return it."""
     with db_transaction.atomic():
         device = FaceDevice(user=user, name="Face", confirmed=True)
-        device.descriptors = descriptors
-        device.quality = quality
+        device.descriptors = enrollment.descriptors
+        device.quality = enrollment.quality
         device.save()
 
     logger.info(
         "face enrolled user=%s pool=%s frames=%d descriptors=%d liveness=%s %s",
         user.pk,
         user.pool_id,
-        len(frames),
-        len(descriptors),
-        liveness_level,
-        _describe_figures(figures),
+        enrollment.frame_count,
+        len(enrollment.descriptors),
+        enrollment.liveness_level,
+        _describe_figures(enrollment.figures),
     )
     return device
 
 
-def verify(device, frames, liveness_level, actions=()):
-    """Compare one burst with ``device``'s template and record the outcome.
+def enroll(user, frames, liveness_level, actions=()):
+    """Enroll ``user``'s face from one burst and return the new FaceDevice.
 
-    A match resets django-otp's failure counter. A mismatch and a detected
-    presentation attack increment it. Quality rejections and liveness
-    retries do not, because the user only needs to take the picture again.
+    :raises FaceError: the attempt was rejected; nothing is saved.
+    """
+    return save_enrollment(user, evaluate_enrollment(frames, liveness_level, actions))
 
-    :param device: the user's confirmed FaceDevice.
-    :param frames: list of encoded JPEG or PNG frames (bytes), in capture order.
-    :param liveness_level: the pool's liveness level.
-    :param actions: the requested actions when the level is ``"active"``.
-    :return: a Verification.
+
+def evaluate_verification(template, frames, liveness_level, actions=()):
+    """Decide one verification burst against ``template``, without the database.
+
+    :return: (Verification, liveness figures or None).
     :raises FaceError: the attempt could not be decided, or showed a
         presentation attack (``liveness.PresentationAttack``).
     """
     burst = analyse_burst(frames)
-    try:
-        figures = liveness.check(burst, liveness_level, actions)
-    except liveness.PresentationAttack as attack:
-        device.throttle_increment(commit=True)
-        logger.warning(
-            "face presentation attack user=%s pool=%s code=%s",
-            device.user_id,
-            device.user.pool_id,
-            attack.code,
-        )
-        raise
+    figures = liveness.check(burst, liveness_level, actions)
+    return match_burst(template, burst), figures
 
-    result = match_burst(device.descriptors, burst)
 
+def record_verification(device, result, liveness_level, figures=None):
+    """Count a decided verification on ``device``: a match resets the failure
+    count and a mismatch increments it. The caller holds the device's row lock."""
     if result.matched:
         device.throttle_reset(commit=False)
         device.last_verified_at = timezone.now()
@@ -244,6 +251,44 @@ def verify(device, frames, liveness_level, actions=()):
         liveness_level,
         _describe_figures(figures),
     )
+
+
+def record_attack(device, attack):
+    """Count a presentation attack on ``device`` as a failed attempt."""
+    device.throttle_increment(commit=True)
+    logger.warning(
+        "face presentation attack user=%s pool=%s code=%s",
+        device.user_id,
+        device.user.pool_id,
+        attack.code,
+    )
+
+
+def verify(device, frames, liveness_level, actions=()):
+    """Compare one burst with ``device``'s template and record the outcome.
+
+    A match resets django-otp's failure counter. A mismatch and a detected
+    presentation attack increment it. Quality rejections and liveness
+    retries do not, because the user only needs to take the picture again.
+    The hosted login runs the two halves itself (:func:`evaluate_verification`,
+    then :func:`record_verification` under a row lock).
+
+    :param device: the user's confirmed FaceDevice.
+    :param frames: list of encoded JPEG or PNG frames (bytes), in capture order.
+    :param liveness_level: the pool's liveness level.
+    :param actions: the requested actions when the level is ``"active"``.
+    :return: a Verification.
+    :raises FaceError: the attempt could not be decided, or showed a
+        presentation attack (``liveness.PresentationAttack``).
+    """
+    try:
+        result, figures = evaluate_verification(
+            device.descriptors, frames, liveness_level, actions
+        )
+    except liveness.PresentationAttack as attack:
+        record_attack(device, attack)
+        raise
+    record_verification(device, result, liveness_level, figures)
     return result
 
 

@@ -6,7 +6,7 @@ then posts its burst of frames with that nonce to ``enroll/`` or ``verify/``.
 
 import logging
 
-from django.db import DatabaseError, IntegrityError
+from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -22,8 +22,8 @@ from authn import transaction as login
 from authn.models import EndUser
 from mfa_recovery import factor as recovery_codes
 
+from . import attempts, engine, factor, images, liveness
 from . import challenge as challenges
-from . import engine, factor, images, liveness
 from .conf import settings as face_settings
 from .models import FaceDevice
 from .quality import GATES
@@ -46,7 +46,7 @@ ERROR_STATUS = {
     "challenge_unknown": 400,
     "challenge_used": 409,
     "challenge_expired": 410,
-    "attempt_in_progress": 409,
+    "too_many_attempts": 429,
 }
 
 # Prompt text of the page while it captures a burst, by liveness level. Active
@@ -56,35 +56,6 @@ CAPTURE_PROMPTS = {
     liveness.PASSIVE: "Look at the camera and turn your head slightly from side to side.",
     liveness.ACTIVE: "Look straight at the camera.",
 }
-
-
-class AttemptInProgress(Exception):
-    """Another enrollment or verification of the same account holds its row lock."""
-
-
-def attempt_in_progress():
-    return error_response(
-        "attempt_in_progress",
-        "Another face check for this account is in progress. Wait for it to "
-        "finish, then try again.",
-        status=409,
-    )
-
-
-def lock_row(queryset):
-    """Return the first row of ``queryset`` locked until the transaction ends, or None.
-
-    Must run inside ``transaction.atomic()``. PostgreSQL answers at once when
-    another transaction holds the lock (NOWAIT), and the caller's attempt is
-    rejected instead of waiting. SQLite ignores row locks and serializes
-    writes on its own.
-
-    :raises AttemptInProgress: another transaction holds the row's lock.
-    """
-    try:
-        return queryset.select_for_update(nowait=True).first()
-    except DatabaseError as error:
-        raise AttemptInProgress from error
 
 
 def error_response(code, message, status=None, **extra):
@@ -185,6 +156,18 @@ class FrameUploadView(FaceStepMixin, View):
         if problem is not None:
             return problem
 
+        if not attempts.count_attempt(self.end_user):
+            logger.warning(
+                "face attempts over limit app=%s user=%s", self.app.pk, self.end_user.pk
+            )
+            minutes = max(1, face_settings.MFA_FACE_ATTEMPT_WINDOW // 60)
+            return error_response(
+                "too_many_attempts",
+                f"Too many face checks in a short time. Wait {minutes} minutes, "
+                "then try again, or sign in with a recovery code.",
+                recovery_url=reverse("mfa_recovery:use", args=[self.app.client_id]),
+            )
+
         try:
             uploads = request.FILES.getlist("frame")
         except MultiPartParserError:
@@ -259,20 +242,22 @@ class EnrollView(FrameUploadView):
     # Closing this needs a second channel for the first enrollment, such as
     # an emailed enrollment link.
     def handle_frames(self, frames):
+        # The burst is analysed before any lock is taken, so a slow attempt
+        # does not hold up other requests for this account.
+        enrollment = factor.evaluate_enrollment(
+            frames, self.liveness_level, self.challenge.actions
+        )
+
         # The face device and its recovery codes are stored together or not
         # at all, so no enrolled face is left without codes. The lock on the
-        # user's row keeps a second enrollment from running at the same time.
+        # user's row lets only one of two concurrent enrollments store its face.
         try:
             with db_transaction.atomic():
-                lock_row(EndUser.objects.filter(pk=self.end_user.pk))
+                EndUser.objects.select_for_update().filter(pk=self.end_user.pk).first()
                 if self.face_device() is not None:
                     return already_enrolled()
-                factor.enroll(
-                    self.end_user, frames, self.liveness_level, self.challenge.actions
-                )
+                factor.save_enrollment(self.end_user, enrollment)
                 codes = recovery_codes.issue_codes(self.end_user)
-        except AttemptInProgress:
-            return attempt_in_progress()
         except IntegrityError:
             # Another enrollment stored its device first (SQLite, no row lock).
             return already_enrolled()
@@ -289,38 +274,43 @@ class EnrollView(FrameUploadView):
 
 class VerifyView(FrameUploadView):
     def handle_frames(self, frames):
-        # The device's row stays locked from the lockout check until the
-        # outcome is counted, so concurrent attempts cannot read the same
-        # failure count and overwrite each other's increments.
-        error = None
+        device = self.face_device()
+        if device is None:
+            return not_enrolled()
+
+        allowed, details = device.verify_is_allowed()
+        if not allowed:
+            return locked_response(self.app, details)
+
+        # The expensive analysis runs without a lock. Its outcome is counted
+        # under the device's row lock, after the lockout is checked again, so
+        # concurrent attempts neither lose failure counts nor pass a lockout
+        # that another attempt reached meanwhile.
+        attack = None
         try:
-            with db_transaction.atomic():
-                device = lock_row(
-                    FaceDevice.objects.filter(user=self.end_user, confirmed=True)
-                )
-                if device is None:
-                    return error_response(
-                        "not_enrolled",
-                        "No face is enrolled for this account yet. Reload the page to enroll.",
-                        status=409,
-                    )
+            result, figures = factor.evaluate_verification(
+                device.descriptors, frames, self.liveness_level, self.challenge.actions
+            )
+        except liveness.PresentationAttack as caught:
+            attack = caught
 
-                allowed, details = device.verify_is_allowed()
-                if not allowed:
-                    return locked_response(self.app, details)
-
-                try:
-                    result = factor.verify(
-                        device, frames, self.liveness_level, self.challenge.actions
-                    )
-                except engine.FaceError as caught:
-                    # Raised after the block, so that a failure counted for a
-                    # presentation attack is committed.
-                    error = caught
-        except AttemptInProgress:
-            return attempt_in_progress()
-        if error is not None:
-            raise error
+        with db_transaction.atomic():
+            device = (
+                FaceDevice.objects.select_for_update()
+                .filter(pk=device.pk, confirmed=True)
+                .first()
+            )
+            if device is None:
+                return not_enrolled()
+            allowed, details = device.verify_is_allowed()
+            if not allowed:
+                return locked_response(self.app, details)
+            if attack is not None:
+                factor.record_attack(device, attack)
+            else:
+                factor.record_verification(device, result, self.liveness_level, figures)
+        if attack is not None:
+            raise attack
 
         if not result.matched:
             self.audit(
@@ -336,6 +326,14 @@ class VerifyView(FrameUploadView):
             )
         self.audit(EventType.FACE_VERIFIED, distance=round(result.distance, 4))
         return self.succeed("verified", "Face verified. You are signed in.")
+
+
+def not_enrolled():
+    return error_response(
+        "not_enrolled",
+        "No face is enrolled for this account yet. Reload the page to enroll.",
+        status=409,
+    )
 
 
 def already_enrolled():

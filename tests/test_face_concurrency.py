@@ -1,4 +1,4 @@
-"""Concurrent face attempts of one account: every failure counts, one enrollment wins.
+"""Concurrent face attempts of one account: failures count, one enrollment wins.
 
 Each attempt comes from its own browser session and is sent from its own
 thread at the same moment, against PostgreSQL's row locks. The in-memory
@@ -73,11 +73,12 @@ def test_concurrent_failures_are_all_counted(face_app, end_user, settings):
     browsers = prepared_browsers(face_app, ATTEMPTS)
     responses = post_at_once(face_app, "verify", browsers, face_bytes(BIDEN))
 
+    # All eight are analysed at once; their outcomes are counted one by one,
+    # and those counted after the fifth failure find the factor locked.
     statuses = [response.status_code for response in responses]
-    assert set(statuses) <= {401, 409, 429}, statuses
-    assert 401 in statuses
+    assert sorted(statuses) == [401] * 5 + [429] * 3, statuses
     device = FaceDevice.objects.get(user=end_user)
-    assert device.throttling_failure_count == statuses.count(401)
+    assert device.throttling_failure_count == 5
 
 
 def test_concurrent_attempts_stop_at_lockout(face_app, end_user, settings):
@@ -111,5 +112,5 @@ def test_concurrent_enrollments_store_one_device(face_app, end_user):
     codes = {
         response.json()["code"] for response in responses if response.status_code == 409
     }
-    assert codes <= {"already_enrolled", "attempt_in_progress"}
+    assert codes <= {"already_enrolled"}
     assert FaceDevice.objects.filter(user=end_user).count() == 1

@@ -100,3 +100,20 @@ def test_template_column_is_encrypted(device):
         stored = bytes(cursor.fetchone()[0])
     assert stored != device.descriptors.tobytes()
     assert stored.startswith(b"gAAAAA")
+
+
+def test_attempts_over_limit_are_429(client, verifying, end_user, settings):  # noqa: F811
+    # The fixture's enrollment was the first attempt.
+    settings.MFA_FACE_MAX_ATTEMPTS = 3
+    settings.MFA_FACE_THROTTLE_FACTOR = 0
+    for _ in range(2):
+        response = post_frames(client, verifying, "verify", b"not an image")
+        assert response.status_code == 415
+
+    response = post_frames(client, verifying, "verify", face_bytes(OBAMA_2))
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "too_many_attempts"
+    assert body["recovery_url"] == f"/login/{verifying.client_id}/recovery/"
+    device = FaceDevice.objects.get(user=end_user)
+    assert device.throttling_failure_count == 0
