@@ -90,10 +90,28 @@ class LoginTransaction:
     upstream_sources: list[str] = field(default_factory=list)
     # Unix time of the face check that completed this transaction, if any.
     face_time: float | None = None
+    # Unix time of the first factor (password or scan code) this sign-in
+    # rests on. A step-up or a face recheck keeps the sign-on session's.
+    first_factor_time: float = field(default_factory=time.time)
+    # A face check of a user already signed in (start_face_recheck), which
+    # only a face can complete.
+    recheck: bool = False
 
     @classmethod
-    def begin(cls, app, user, identity_source, factors, upstream_sources=()):
-        """Return a new transaction for ``user`` whose first factor just passed."""
+    def begin(
+        cls,
+        app,
+        user,
+        identity_source,
+        factors,
+        upstream_sources=(),
+        first_factor_time=None,
+        recheck=False,
+    ):
+        """Return a new transaction for ``user`` whose first factor passed.
+
+        :param first_factor_time: when that happened; now when None.
+        """
         return cls(
             id=secrets.token_urlsafe(24),
             app_id=app.pk,
@@ -102,6 +120,8 @@ class LoginTransaction:
             state=State.FIRST_FACTOR_PASSED,
             factors=list(factors),
             upstream_sources=[str(source) for source in upstream_sources],
+            first_factor_time=first_factor_time or time.time(),
+            recheck=recheck,
         )
 
     @classmethod
@@ -167,6 +187,14 @@ class SignOnSession:
     upstream_sources: list[str] = field(default_factory=list)
     # Unix time of the latest face check in this sign-on, if any.
     face_time: float | None = None
+    # Unix time of the password or scan code this sign-on rests on; None in
+    # sessions stored before the field existed, where auth_time stands in.
+    first_factor_time: float | None = None
+
+    @property
+    def signed_in_at(self):
+        """Unix time of the first factor: what prompt=login and max_age measure."""
+        return self.first_factor_time or self.auth_time
 
     @classmethod
     def load(cls, request, pool):
@@ -195,6 +223,7 @@ class SignOnSession:
             factors=list(transaction.factors),
             auth_time=transaction.auth_time or time.time(),
             upstream_sources=list(transaction.upstream_sources),
+            first_factor_time=transaction.first_factor_time,
         )
         if previous_face_time is not None and transaction.face_time is None:
             sign_on.face_time = previous_face_time
@@ -302,7 +331,12 @@ def start_step_up(request, app):
         return pending
 
     transaction = LoginTransaction.begin(
-        app, user, sign_on.identity_source, sign_on.factors, sign_on.upstream_sources
+        app,
+        user,
+        sign_on.identity_source,
+        sign_on.factors,
+        sign_on.upstream_sources,
+        first_factor_time=sign_on.signed_in_at,
     )
     transaction.save(request, app)
     return transaction
@@ -417,6 +451,8 @@ def start_face_recheck(request, app, sign_in):
         sign_on.identity_source,
         [factor for factor in sign_on.factors if factor != FACTOR_FACE],
         sign_on.upstream_sources,
+        first_factor_time=sign_on.signed_in_at,
+        recheck=True,
     )
     transaction.save(request, app)
     return transaction
@@ -490,7 +526,7 @@ def fresh_sign_in_pending(request, app):
     if entry is None or not entry.get("signed_in_after"):
         return False
     sign_on = SignOnSession.load(request, app.pool)
-    return sign_on is None or sign_on.auth_time < entry["signed_in_after"]
+    return sign_on is None or sign_on.signed_in_at < entry["signed_in_after"]
 
 
 def peek_resume(request, app):

@@ -109,7 +109,9 @@ class FaceStepView(FaceStepMixin, View):
                     "mfa_face:challenge", args=[self.app.client_id]
                 ),
                 "done_url": reverse("authn:done", args=[self.app.client_id]),
-                "recovery_url": reverse("mfa_recovery:use", args=[self.app.client_id]),
+                "recovery_url": None
+                if self.transaction.recheck
+                else reverse("mfa_recovery:use", args=[self.app.client_id]),
                 "locked_until": locked_until,
                 "burst_frames": face_settings.MFA_FACE_BURST_FRAMES,
                 "burst_interval_ms": face_settings.MFA_FACE_BURST_INTERVAL_MS,

@@ -55,6 +55,9 @@ class RecoveryCodeSignInView(View):
         )
         if self.end_user is None:
             return redirect("authn:login", client_id=self.app.client_id)
+        # A recheck before changing the face factor needs the face itself.
+        if self.transaction.recheck:
+            return redirect("mfa_face:step", client_id=self.app.client_id)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):

@@ -31,7 +31,12 @@ def browser_sign_in(request):
 
 
 def is_older_than(sign_on, max_age):
-    return max_age is not None and time.time() - sign_on.auth_time > max_age
+    """Return True when the first factor of ``sign_on`` is older than ``max_age``.
+
+    A later face step (step-up, recheck) does not count, so ``max_age`` makes
+    the user type the password again, as ``prompt=login`` does.
+    """
+    return max_age is not None and time.time() - sign_on.signed_in_at > max_age
 
 
 def oauthlib_core(request, pool, **validator_options):

@@ -48,7 +48,9 @@ class ScanStartView(HostedLoginView):
     """The QR code page; every load shows a new code."""
 
     def get(self, request):
-        if login.signed_in_user(request, self.app) is not None:
+        # A pending fresh sign-in (prompt=login, max_age) may use a scan code.
+        signed_in = login.signed_in_user(request, self.app) is not None
+        if signed_in and not login.fresh_sign_in_pending(request, self.app):
             return redirect("authn:done", client_id=self.app.client_id)
 
         code, token = flow.issue(request, self.app)

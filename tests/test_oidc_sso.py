@@ -207,6 +207,7 @@ def age_sign_on(client, pool, seconds):
     session = client.session
     stored = session[login.SIGN_ON_SESSION_KEY]
     stored[str(pool.pk)]["auth_time"] = time.time() - seconds
+    stored[str(pool.pk)]["first_factor_time"] = time.time() - seconds
     session[login.SIGN_ON_SESSION_KEY] = stored
     session.save()
 
@@ -289,3 +290,39 @@ def test_disabled_user_loses_sign_on(client, first_app, second_app, end_user):
     response = client.get(authorization_path(second_app))
 
     assert response["Location"] == reverse("authn:login", args=[second_app.client_id])
+
+
+def test_step_up_does_not_answer_prompt_login(client, first_app, face_app_b, end_user):
+    """After prompt=login, a face step for another app of the pool moves the
+    sign-on's auth_time but is no new sign-in."""
+    sign_in_through(client, first_app)
+    grants = Grant.objects.count()
+    client.get(authorization_path(first_app, prompt="login"))
+
+    client.get(reverse("authn:login", args=[face_app_b.client_id]))
+    assert pass_face_step(client, face_app_b).status_code == 200
+
+    done = client.get(reverse("authn:done", args=[first_app.client_id]))
+    assert done["Location"] == reverse("authn:login", args=[first_app.client_id])
+    assert Grant.objects.count() == grants
+
+
+def test_step_up_does_not_reset_max_age(client, first_app, face_app_b, end_user):
+    sign_in_through(client, first_app)
+    age_sign_on(client, first_app.pool, 120)
+    client.get(reverse("authn:login", args=[face_app_b.client_id]))
+    assert pass_face_step(client, face_app_b).status_code == 200
+
+    response = client.get(authorization_path(first_app, max_age="60"))
+
+    assert response["Location"] == reverse("authn:login", args=[first_app.client_id])
+
+
+def test_scan_code_answers_prompt_login(client, first_app, end_user):
+    sign_in_through(client, first_app)
+    client.get(authorization_path(first_app, prompt="login"))
+
+    response = client.get(reverse("scan_code:start", args=[first_app.client_id]))
+
+    assert response.status_code == 200
+    assert "qr_code" in response.context

@@ -418,3 +418,15 @@ def test_recheck_needs_sign_in(client, face_app, codes):
     response = client.post(reverse("mfa_face:recheck", args=[face_app.client_id]))
     assert response["Location"] == reverse("authn:login", args=[face_app.client_id])
     assert login.pending_face_step(response.wsgi_request, face_app) is None
+
+
+def test_recheck_cannot_use_recovery_code(client, face_signed_in, codes):
+    client.post(reverse("mfa_face:recheck", args=[face_signed_in.client_id]))
+
+    page = client.get(reverse("mfa_face:step", args=[face_signed_in.client_id]))
+    assert b"Use a recovery code" not in page.content
+    response = use_code(client, face_signed_in, codes[0])
+    assert response["Location"] == reverse(
+        "mfa_face:step", args=[face_signed_in.client_id]
+    )
+    assert RecoveryCode.objects.count() == 10
