@@ -40,9 +40,10 @@ class RequestBodyLimitMiddleware:
     ``MFA_FACE_MAX_FRAME_BYTES`` each, every other request
     ``IDP_MAX_REQUEST_BYTES``.
 
-    NOTE: a body sent without Content-Length (chunked) is not measured here.
-    Browsers send the header with every form post; a reverse proxy's body
-    limit covers other clients.
+    A body without ``Content-Length`` (chunked) is never read: Django's WSGI
+    request reads exactly ``CONTENT_LENGTH`` bytes, 0 when it is missing.
+    Django's development server keeps reading the declared body after the
+    413, so the limit saves the server's time only under gunicorn.
     """
 
     # Form fields and multipart boundaries beside the frames.

@@ -41,15 +41,25 @@ def issue_codes(end_user):
     return codes
 
 
+class CodesThrottled(Exception):
+    """Wrong codes came too fast; no code is checked until ``locked_until``."""
+
+    def __init__(self, locked_until):
+        super().__init__(f"recovery codes throttled until {locked_until}")
+        self.locked_until = locked_until
+
+
 def use_code(end_user, code):
     """Consume one of ``end_user``'s recovery codes.
 
     :param code: the code as typed. Case, spaces, dashes and the look-alike
         letters I, L and O are normalized before the comparison.
     :returns: the number of codes left after this one (0 when it was the
-        last), or None when the code is wrong, the user has no codes, or wrong
-        codes are being throttled. A wrong code counts as a failed attempt, and
-        :func:`locked_until` then returns when the next one will be checked.
+        last), or None when the code is wrong or the user has no codes. A
+        wrong code counts as a failed attempt, and :func:`locked_until` then
+        returns when the next one will be checked.
+    :raises CodesThrottled: wrong codes are being throttled; ``code`` was not
+        checked.
     """
     with transaction.atomic():
         # The row lock serializes concurrent attempts of one user, so two
@@ -61,6 +71,12 @@ def use_code(end_user, code):
         )
         if device is None:
             return None
+
+        # Checked under the row lock, so a request that waited for another's
+        # wrong code sees its delay and is not reported as a wrong code.
+        allowed, details = device.verify_is_allowed()
+        if not allowed:
+            raise CodesThrottled((details or {}).get("locked_until"))
 
         if not device.verify_token(code):
             logger.info(

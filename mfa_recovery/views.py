@@ -35,6 +35,8 @@ FEW_CODES_LEFT = 3
 
 
 def throttled_message(locked_until):
+    if locked_until is None:
+        return "Too many wrong recovery codes. Wait a moment, then try again."
     return (
         "Too many wrong recovery codes. The next code is checked after "
         f"{locked_until:%H:%M:%S} UTC; try again then."
@@ -74,7 +76,12 @@ class RecoveryCodeSignInView(View):
             form.add_error(None, throttled_message(locked_until))
             return self.render_form(form, status=429)
 
-        left = factor.use_code(self.end_user, form.cleaned_data["code"])
+        try:
+            left = factor.use_code(self.end_user, form.cleaned_data["code"])
+        except factor.CodesThrottled as throttled:
+            self.audit(EventType.RECOVERY_CODE_REJECTED, reason="throttled")
+            form.add_error(None, throttled_message(throttled.locked_until))
+            return self.render_form(form, status=429)
         if left is None:
             self.audit(EventType.RECOVERY_CODE_REJECTED, reason="invalid_code")
             form.add_error(None, INVALID_CODE)

@@ -136,16 +136,19 @@ def test_overlong_input_is_rejected(end_user, codes):
     assert factor.use_code(end_user, codes[0] + " " * 100) is None
 
 
-def test_right_code_while_throttled_is_rejected(settings, end_user, codes):
+def test_right_code_while_throttled_raises(settings, end_user, codes):
     settings.MFA_RECOVERY_THROTTLE_FACTOR = 60
     factor.use_code(end_user, "AAAAA-AAAAA")
-    assert factor.use_code(end_user, codes[0]) is None
+    with pytest.raises(factor.CodesThrottled) as raised:
+        factor.use_code(end_user, codes[0])
+    assert raised.value.locked_until == factor.locked_until(end_user)
 
 
 def test_throttled_attempt_consumes_nothing(settings, end_user, codes):
     settings.MFA_RECOVERY_THROTTLE_FACTOR = 60
     factor.use_code(end_user, "AAAAA-AAAAA")
-    factor.use_code(end_user, codes[0])
+    with pytest.raises(factor.CodesThrottled):
+        factor.use_code(end_user, codes[0])
     assert factor.remaining(end_user) == 10
 
 

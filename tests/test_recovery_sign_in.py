@@ -430,3 +430,20 @@ def test_recheck_cannot_use_recovery_code(client, face_signed_in, codes):
         "mfa_face:step", args=[face_signed_in.client_id]
     )
     assert RecoveryCode.objects.count() == 10
+
+
+def test_code_throttled_during_request_is_429(
+    client, at_face_step, codes, settings, monkeypatch
+):
+    """A wrong code of a parallel request, counted after this request's first
+    check, makes this one wait too, and the page says so instead of calling a
+    right code wrong."""
+    settings.MFA_RECOVERY_THROTTLE_FACTOR = 600
+    use_code(client, at_face_step, "AAAAA-AAAAA")
+    monkeypatch.setattr("mfa_recovery.views.factor.locked_until", lambda user: None)
+
+    response = use_code(client, at_face_step, codes[0])
+
+    assert response.status_code == 429
+    assert b"Too many wrong recovery codes" in response.content
+    assert RecoveryCode.objects.count() == 10
