@@ -33,7 +33,7 @@ FACTOR_FACE = "face"
 # Scan-code sign-in: the browser is signed in by a confirmation sent from a
 # phone, which RFC 8176 calls multiple-channel authentication.
 FACTOR_SCAN_CODE = "mca"
-# A recovery code is a one-time code that stands in for the face step.
+# A recovery code is a one-time code that replaces the face step.
 FACTOR_RECOVERY_CODE = "otp"
 MULTI_FACTOR = "mfa"
 
@@ -188,7 +188,7 @@ class SignOnSession:
     # Unix time of the latest face check in this sign-on, if any.
     face_time: float | None = None
     # Unix time of the password or scan code this sign-on rests on; None in
-    # sessions stored before the field existed, where auth_time stands in.
+    # sessions stored before the field existed, where auth_time is used instead.
     first_factor_time: float | None = None
 
     @property
@@ -435,7 +435,7 @@ def face_checked_sign_in(request, app):
 
 
 def start_face_recheck(request, app, sign_in):
-    """Return a transaction that asks the signed-in user for a new face check.
+    """Return a transaction that requests a new face check of the signed-in user.
 
     The sign-on session stays as it is until the face passes; the completed
     check then moves its ``face_time`` forward.

@@ -35,7 +35,7 @@ class RequestBodyLimitMiddleware:
 
     Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not count uploaded files, and
     the CSRF check parses a multipart body, spooling files to disk, before a
-    view could reject it. This middleware answers 413 from ``Content-Length``
+    view could reject it. This middleware returns 413 from ``Content-Length``
     alone: frame uploads may carry ``MFA_FACE_MAX_FRAMES`` frames of
     ``MFA_FACE_MAX_FRAME_BYTES`` each, every other request
     ``IDP_MAX_REQUEST_BYTES``.

@@ -138,7 +138,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds the counters of failed password sign-ins (authn/throttle.py).
+# The cache contains the counters of failed password sign-ins (authn/throttle.py).
 # Without REDIS_URL it is Django's local-memory cache, which counts per
 # process, so a server with several workers sets REDIS_URL (for example
 # redis://127.0.0.1:6379/0) to share the counts; production warns without it.

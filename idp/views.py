@@ -18,8 +18,8 @@ def wants_json(request):
     return "application/json" in accept or request.path.endswith(JSON_PATH_SUFFIXES)
 
 
-# OAuth endpoints that clients call directly and that answer with RFC 6749
-# JSON errors.
+# OAuth endpoints that clients call directly, which return RFC 6749 JSON
+# errors.
 OAUTH_JSON_PATH_SUFFIXES = ("/token/", "/userinfo/")
 
 

@@ -161,7 +161,7 @@ def liveness_level(app, challenge):
 def _claim(challenge):
     """Record the challenge's nonce as used; return False when it already was.
 
-    Expired rows are deleted first, so the table holds only nonces that could
+    Expired rows are deleted first, so the table contains only nonces that could
     still be presented.
     """
     now = timezone.now()

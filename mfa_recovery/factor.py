@@ -73,7 +73,7 @@ def use_code(end_user, code):
             return None
 
         # Checked under the row lock, so a request that waited for another's
-        # wrong code sees its delay and is not reported as a wrong code.
+        # wrong code finds the throttle on, and is not reported as a wrong code.
         allowed, details = device.verify_is_allowed()
         if not allowed:
             raise CodesThrottled((details or {}).get("locked_until"))

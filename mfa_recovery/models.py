@@ -7,7 +7,7 @@ chosen by people, so there is no dictionary to search.
 
 django-otp's own static device (``django_otp.plugins.otp_static``) is not
 used for two reasons: its ``user`` is a foreign key to ``AUTH_USER_MODEL``,
-which holds only console administrators here, and it stores each token in
+which contains only console administrators here, and it stores each token in
 plaintext.
 """
 

@@ -92,7 +92,7 @@ def next_step(request, app, params, credentials, issuer):
     the face step (a pending one, or a step-up) or of the hosted login.
 
     ``prompt=login`` and an exceeded ``max_age`` force a fresh sign-in: the
-    hosted login asks for the password even though the pool's sign-on session
+    hosted login shows the password form even though the pool's sign-on session
     continues, and resumes the request only after a newer sign-in. The resumed
     request no longer carries those parameters, so that sign-in satisfies it.
     """
