@@ -19,7 +19,7 @@ DEFAULTS = {
     # Maximum width x height summed over the frames of one request, checked
     # from the headers before decoding, so one request decodes at most about
     # 75 MB of RGB. The default admits twelve 1920x1080 frames; the camera
-    # page asks for 640x480.
+    # page requests 640x480.
     "MFA_FACE_MAX_BURST_PIXELS": 25_000_000,
     # Maximum number of frames accepted in one enrollment or verification
     # request. It must be at least MFA_FACE_BURST_FRAMES and the frame count of
