@@ -138,7 +138,7 @@
     showStatus((body && body.message) || "The face check failed. Try again.", "error");
     root.dataset.lastError = (body && body.code) || "unknown";
     captureButton.disabled = false;
-    if (body && body.code === "face_locked") {
+    if (body && (body.code === "face_locked" || body.code === "too_many_attempts")) {
       offerRecoveryCode();
     }
   }
