@@ -229,6 +229,13 @@ def test_reset_face_deletes_template(console, end_user, face_device):
     assert not FaceDevice.objects.filter(user=end_user).exists()
 
 
+def test_user_detail_shows_recovery_codes_left(console, end_user, face_device):
+    issue_codes(end_user)
+    response = console.get(user_url("console:user_detail", end_user))
+    assert response.context["recovery_codes_left"] == 10
+    assert b"Recovery codes left" in response.content
+
+
 def test_reset_face_revokes_recovery_codes(console, end_user, face_device):
     issue_codes(end_user)
     console.post(user_url("console:user_reset_face", end_user))

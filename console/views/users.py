@@ -11,7 +11,7 @@ from audit.events import record
 from audit.models import EventType
 from authn.identifiers import search_filter
 from mfa_face.models import FaceDevice
-from mfa_recovery.factor import revoke_codes
+from mfa_recovery.factor import remaining, revoke_codes
 
 from ..forms import EndUserCreateForm
 from .base import ConfirmView, EndUserView, PoolView, redirect_with_message
@@ -78,7 +78,10 @@ def user_detail_url(end_user):
 class UserDetailView(EndUserView):
     def get(self, request, **kwargs):
         device = FaceDevice.objects.filter(user=self.end_user, confirmed=True).first()
-        return self.render_page("console/user_detail.html", {"face_device": device})
+        return self.render_page(
+            "console/user_detail.html",
+            {"face_device": device, "recovery_codes_left": remaining(self.end_user)},
+        )
 
 
 class UserActiveView(EndUserView):
