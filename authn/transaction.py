@@ -200,14 +200,15 @@ class SignOnSession:
     def load(cls, request, pool):
         """Return the sign-on session of ``pool`` in this browser, or None.
 
-        A session older than ``AUTHN_SIGN_ON_TTL`` seconds is dropped.
+        A session whose first factor is older than ``AUTHN_SIGN_ON_TTL``
+        seconds is dropped; later face steps do not extend it.
         """
         stored = request.session.get(SIGN_ON_SESSION_KEY, {}).get(str(pool.pk))
         if not stored:
             return None
 
         sign_on = cls(**stored)
-        if time.time() - sign_on.auth_time > settings.AUTHN_SIGN_ON_TTL:
+        if time.time() - sign_on.signed_in_at > settings.AUTHN_SIGN_ON_TTL:
             cls.end(request, pool)
             return None
         return sign_on
@@ -285,10 +286,21 @@ class SignIn:
         return self.sign_on.auth_time
 
 
-def start_sign_in(request, app, user, identity_source, factors, upstream_sources=()):
+def start_sign_in(
+    request,
+    app,
+    user,
+    identity_source,
+    factors,
+    upstream_sources=(),
+    first_factor_time=None,
+):
     """Record a passed first factor and return the new transaction.
 
     :param upstream_sources: see :func:`face_step_required`.
+    :param first_factor_time: Unix time of the first factor this sign-in
+        rests on, when earlier than now: for a scan code, the confirming
+        phone's own sign-in.
 
     The session key is rotated first, so a session id planted before the
     sign-in is worthless after it. Any sign-on session of the pool ends, because
@@ -299,7 +311,12 @@ def start_sign_in(request, app, user, identity_source, factors, upstream_sources
     SignOnSession.end(request, app.pool)
 
     transaction = LoginTransaction.begin(
-        app, user, identity_source, factors, upstream_sources
+        app,
+        user,
+        identity_source,
+        factors,
+        upstream_sources,
+        first_factor_time=first_factor_time,
     )
     if not face_step_required(app, identity_source, factors, upstream_sources):
         transaction.complete()

@@ -186,7 +186,9 @@ class SignedInView(HostedLoginView):
             {
                 "end_user": sign_in.user,
                 "factors": factor_labels(sign_in.factors),
-                "auth_time": datetime.fromtimestamp(sign_in.auth_time, tz=UTC),
+                "auth_time": datetime.fromtimestamp(
+                    sign_in.sign_on.signed_in_at, tz=UTC
+                ),
                 "face_enrolled": sign_in.user.face_devices.exists(),
                 "face_checked": login.face_checked_sign_in(request, self.app)
                 is not None,

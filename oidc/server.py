@@ -86,4 +86,10 @@ class PoolOAuthLibCore(OAuthLibCore):
 
 
 def sign_in_datetime(sign_in):
-    return datetime.fromtimestamp(sign_in.auth_time, tz=UTC)
+    """Return the ``auth_time`` claim: when the sign-in's first factor passed.
+
+    A later face step (step-up, recheck) does not move it, so a relying party
+    that checks ``auth_time`` against its own ``max_age`` gets what the
+    provider's ``max_age`` check uses.
+    """
+    return datetime.fromtimestamp(sign_in.sign_on.signed_in_at, tz=UTC)

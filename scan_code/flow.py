@@ -46,6 +46,10 @@ class ScanCodeError(Exception):
             "This sign-in code belongs to another browser. Get a new code in this browser."
         ),
         "not_confirmed": "The sign-in has not been confirmed on the phone yet.",
+        "sign_in_again": (
+            "This sign-in asks for your password again. Sign in on this phone, "
+            "then confirm."
+        ),
     }
 
     def __init__(self, code):
@@ -87,7 +91,11 @@ def issue(request, app):
 
     token = secrets.token_urlsafe(32)
     requester_secret = secrets.token_urlsafe(32)
+    fresh_after = None
+    if login.fresh_sign_in_pending(request, app):
+        fresh_after = login.peek_resume(request, app)["signed_in_after"]
     code = ScanCode.objects.create(
+        fresh_after=fresh_after,
         application=app,
         token_hash=hash_secret(token),
         requester_binding=hash_secret(requester_secret),
@@ -182,6 +190,8 @@ def decide(request, app, token, sign_in, approve):
         was already confirmed.
     """
     code = open_on_phone(request, app, token)
+    if approve and not phone_is_fresh(code, sign_in):
+        raise ScanCodeError("sign_in_again")
     with transaction.atomic():
         code = ScanCode.objects.select_for_update().get(pk=code.pk)
         check_usable(code)
@@ -191,8 +201,17 @@ def decide(request, app, token, sign_in, approve):
         code.status = Status.CONFIRMED if approve else Status.DECLINED
         code.user = sign_in.user if approve else None
         code.phone_sources = sign_in.sign_on.weak_sources() if approve else []
+        code.phone_signed_in_at = sign_in.sign_on.signed_in_at if approve else None
         code.decided_at = timezone.now()
-        code.save(update_fields=["status", "user", "phone_sources", "decided_at"])
+        code.save(
+            update_fields=[
+                "status",
+                "user",
+                "phone_sources",
+                "phone_signed_in_at",
+                "decided_at",
+            ]
+        )
 
     logger.info(
         "scan code %s app=%s code=%s user=%s",
@@ -202,6 +221,11 @@ def decide(request, app, token, sign_in, approve):
         sign_in.user.pk,
     )
     return code
+
+
+def phone_is_fresh(code, sign_in):
+    """Return True unless ``code`` needs a newer first factor than the phone's sign-in."""
+    return code.fresh_after is None or sign_in.sign_on.signed_in_at >= code.fresh_after
 
 
 def complete(request, app, code_id):
@@ -249,6 +273,7 @@ def complete(request, app, code_id):
         IdentitySource.SCAN_CODE,
         [login.FACTOR_SCAN_CODE],
         upstream_sources=code.phone_sources,
+        first_factor_time=code.phone_signed_in_at,
     )
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])

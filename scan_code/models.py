@@ -45,6 +45,12 @@ class ScanCode(models.Model):
     # Identity sources of the phone's sign-in when it had no second factor:
     # the browser's sign-in needs the face step wherever they would.
     phone_sources = models.JSONField(default=list, blank=True)
+    # Unix time of the confirming phone's own first factor; the browser's
+    # sign-in rests on it (prompt=login, max_age and auth_time measure it).
+    phone_signed_in_at = models.FloatField(null=True, blank=True)
+    # Set when the browser that shows the code waits for a fresh sign-in
+    # (prompt=login or max_age): the phone's first factor must be newer.
+    fresh_after = models.FloatField(null=True, blank=True)
     # Shown on the phone, so the user can tell whether the request is theirs.
     requester_ip = models.GenericIPAddressField(null=True, blank=True)
     requester_user_agent = models.CharField(max_length=512, blank=True, default="")

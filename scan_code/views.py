@@ -25,6 +25,7 @@ ERROR_STATUS = {
     "used": 409,
     "declined": 409,
     "not_confirmed": 409,
+    "sign_in_again": 403,
 }
 
 STATUS_MESSAGES = {
@@ -126,11 +127,19 @@ class PhoneView(HostedLoginView):
         except flow.ScanCodeError as error:
             return self.render_error(error)
 
-        user = login.signed_in_user(request, self.app)
+        sign_in = self.fresh_enough_sign_in(request, code)
+        user = sign_in.user if sign_in is not None else None
         if user is None:
             # The hosted login returns here after the password and, when the
-            # rule applies to this phone sign-in, the face step.
-            login.set_resume(request, self.app, request.get_full_path())
+            # rule applies to this phone sign-in, the face step. A code shown
+            # for a fresh sign-in (prompt=login, max_age) needs a new password
+            # on the phone too.
+            login.set_resume(
+                request,
+                self.app,
+                request.get_full_path(),
+                fresh_sign_in=code.fresh_after is not None,
+            )
         return self.render_page(
             "scan_code/phone.html",
             {
@@ -155,6 +164,13 @@ class PhoneView(HostedLoginView):
         return self.render_page(
             "scan_code/phone_done.html", {"code": code, "approved": approve}
         )
+
+    def fresh_enough_sign_in(self, request, code):
+        """Return the phone's sign-in when it may confirm ``code``, else None."""
+        sign_in = login.current_sign_in(request, self.app)
+        if sign_in is None or not flow.phone_is_fresh(code, sign_in):
+            return None
+        return sign_in
 
     def render_error(self, error):
         logger.info(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from authn import transaction as login
 from authn.models import Application
 from oidc.models import Grant
+from oidc.server import sign_in_datetime
 
 from .conftest import ADMIN_PASSWORD
 from .oidc_setup import (
@@ -326,3 +327,35 @@ def test_scan_code_answers_prompt_login(client, first_app, end_user):
 
     assert response.status_code == 200
     assert "qr_code" in response.context
+
+
+def test_auth_time_claim_is_first_factor(client, first_app, face_app_b, end_user):
+    sign_in_through(client, first_app)
+    age_sign_on(client, first_app.pool, 100)
+    client.get(reverse("authn:login", args=[face_app_b.client_id]))
+    assert pass_face_step(client, face_app_b).status_code == 200
+
+    request = client.get("/").wsgi_request
+    sign_in = login.current_sign_in(request, face_app_b)
+    assert sign_in.auth_time - sign_in.sign_on.signed_in_at >= 100
+    claim = sign_in_datetime(sign_in).timestamp()
+    assert claim == pytest.approx(sign_in.sign_on.signed_in_at)
+
+
+def test_face_steps_do_not_extend_sign_on(
+    client, first_app, face_app_b, end_user, settings
+):
+    sign_in_through(client, first_app)
+    client.get(reverse("authn:login", args=[face_app_b.client_id]))
+    assert pass_face_step(client, face_app_b).status_code == 200
+    age_first_factor = client.session
+    stored = age_first_factor[login.SIGN_ON_SESSION_KEY]
+    stored[str(first_app.pool_id)]["first_factor_time"] = (
+        time.time() - settings.AUTHN_SIGN_ON_TTL - 1
+    )
+    age_first_factor[login.SIGN_ON_SESSION_KEY] = stored
+    age_first_factor.save()
+
+    me = client.get(reverse("authn:me", args=[first_app.client_id]))
+
+    assert me.status_code == 401

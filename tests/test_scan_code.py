@@ -384,3 +384,61 @@ def test_face_checked_phone_passes_scan_exemption(
     me = desktop.get(reverse("authn:me", args=[password_rule_app.client_id]))
     assert me.status_code == 200
     assert me.json()["amr"] == ["mca"]
+
+
+@pytest.fixture
+def registered_app(app):
+    return register_client(app)
+
+
+def test_old_phone_sign_in_cannot_answer_prompt_login(
+    desktop, phone, registered_app, end_user
+):
+    """A scan code shown for prompt=login needs a new password on the phone;
+    the phone's earlier sign-in, or the desktop confirming its own code, is not
+    enough."""
+    app = registered_app
+    follow_to_code(phone, password_sign_in(phone, app))
+    follow_to_code(desktop, password_sign_in(desktop, app))
+    desktop.get(authorization_path(app, prompt="login"))
+
+    page, phone_path = show_code(desktop, app)
+    assert ScanCode.objects.get().fresh_after is not None
+    shown = phone.get(phone_path)
+    assert shown.context["end_user"] is None
+    refused = phone.post(phone_path, {"decision": "confirm"})
+    assert refused.status_code == 403
+    assert refused.context["error"].code == "sign_in_again"
+
+    own = desktop.get(phone_path)
+    assert own.status_code in (403, 409)
+    assert complete(desktop, page).json()["code"] == "not_confirmed"
+
+
+def test_fresh_phone_sign_in_answers_prompt_login(
+    desktop, phone, registered_app, end_user
+):
+    app = registered_app
+    follow_to_code(desktop, password_sign_in(desktop, app))
+    desktop.get(authorization_path(app, prompt="login"))
+    page, phone_path = show_code(desktop, app)
+
+    phone.get(phone_path)
+    follow_to_code(phone, password_sign_in(phone, app))
+    assert phone.post(phone_path, {"decision": "confirm"}).status_code == 200
+    assert complete(desktop, page).json()["status"] == "signed_in"
+
+    response = follow_to_code(
+        desktop, desktop.get(reverse("authn:done", args=[app.client_id]))
+    )
+    assert is_code_redirect(response)
+
+
+def test_scan_sign_in_keeps_phone_first_factor_time(desktop, phone, app, end_user):
+    page, phone_path = show_code(desktop, app)
+    confirm_on_phone(phone, app, phone_path)
+    phone_time = ScanCode.objects.get().phone_signed_in_at
+    complete(desktop, page)
+
+    sign_ons = desktop.session[login.SIGN_ON_SESSION_KEY]
+    assert sign_ons[str(app.pool_id)]["first_factor_time"] == phone_time
