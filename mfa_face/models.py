@@ -77,6 +77,18 @@ class FaceDevice(ThrottlingMixin, Device):
             }
         return True, None
 
+    def lockout(self):
+        """Return ``(False, None)``, or ``(True, details)`` while the lockout runs.
+
+        Unlike :meth:`verify_is_allowed`, django-otp's short delay after the
+        first failures does not count, so an attempt that started while it was
+        allowed is still counted once the lockout alone permits it.
+        """
+        if self.throttling_failure_count < face_settings.MFA_FACE_LOCKOUT_FAILURES:
+            return False, None
+        allowed, details = self.verify_is_allowed()
+        return (not allowed), details
+
     @property
     def descriptors(self):
         """The enrolled descriptors as a (k, 128) float64 array."""

@@ -158,18 +158,6 @@ class FrameUploadView(FaceStepMixin, View):
         if problem is not None:
             return problem
 
-        if not attempts.count_attempt(self.end_user):
-            logger.warning(
-                "face attempts over limit app=%s user=%s", self.app.pk, self.end_user.pk
-            )
-            minutes = max(1, face_settings.MFA_FACE_ATTEMPT_WINDOW // 60)
-            return error_response(
-                "too_many_attempts",
-                f"Too many face checks in a short time. Wait {minutes} minutes, "
-                "then try again, or sign in with a recovery code.",
-                recovery_url=reverse("mfa_recovery:use", args=[self.app.client_id]),
-            )
-
         try:
             uploads = request.FILES.getlist("frame")
         except MultiPartParserError:
@@ -186,6 +174,21 @@ class FrameUploadView(FaceStepMixin, View):
         frames, problem = read_frames(uploads)
         if problem is not None:
             return problem
+
+        # Counted only for an attempt that will be analysed, so requests that
+        # fail the cheap checks above cannot use up the user's attempts.
+        if not attempts.count_attempt(self.end_user):
+            logger.warning(
+                "face attempts over limit app=%s user=%s", self.app.pk, self.end_user.pk
+            )
+            minutes = max(1, face_settings.MFA_FACE_ATTEMPT_WINDOW // 60)
+            fallback, extra = recovery_fallback(self.app, self.transaction)
+            return error_response(
+                "too_many_attempts",
+                f"Too many face checks in a short time. Wait {minutes} minutes, "
+                "then try again." + fallback,
+                **extra,
+            )
 
         try:
             return self.handle_frames(frames)
@@ -282,7 +285,7 @@ class VerifyView(FrameUploadView):
 
         allowed, details = device.verify_is_allowed()
         if not allowed:
-            return locked_response(self.app, details)
+            return locked_response(self.app, details, self.transaction)
 
         # The expensive analysis runs without a lock. Its outcome is counted
         # under the device's row lock, after the lockout is checked again, so
@@ -304,9 +307,9 @@ class VerifyView(FrameUploadView):
             )
             if device is None:
                 return not_enrolled()
-            allowed, details = device.verify_is_allowed()
-            if not allowed:
-                return locked_response(self.app, details)
+            locked, details = device.lockout()
+            if locked:
+                return locked_response(self.app, details, self.transaction)
             if attack is not None:
                 factor.record_attack(device, attack)
             else:
@@ -376,28 +379,37 @@ def malformed_upload():
     )
 
 
-def locked_response(app, details):
+def recovery_fallback(app, transaction):
+    """Return (sentence, extra JSON) that offer the recovery code, if it can help.
+
+    A face recheck before changing the face factor accepts only the face.
+    """
+    if transaction.recheck:
+        return "", {}
+    url = reverse("mfa_recovery:use", args=[app.client_id])
+    return " Or sign in with a recovery code now.", {"recovery_url": url}
+
+
+def locked_response(app, details, transaction):
     """Return the 429 of a locked face factor, with when it unlocks and the fallback."""
-    recovery_url = reverse("mfa_recovery:use", args=[app.client_id])
+    fallback, extra = recovery_fallback(app, transaction)
     locked_until = (details or {}).get("locked_until")
     if locked_until is None:
         return error_response(
             "face_locked",
-            "Too many failed face checks. Wait a moment and try again, "
-            "or sign in with a recovery code.",
+            "Too many failed face checks. Wait a moment and try again." + fallback,
             status=429,
             locked_until=None,
-            recovery_url=recovery_url,
+            **extra,
         )
 
     return error_response(
         "face_locked",
         "Too many failed face checks. Face Recognition is locked until "
-        f"{locked_until:%H:%M:%S} UTC. Try again then, or sign in with a "
-        "recovery code now.",
+        f"{locked_until:%H:%M:%S} UTC. Try again then." + fallback,
         status=429,
         locked_until=locked_until.isoformat(),
-        recovery_url=recovery_url,
+        **extra,
     )
 
 

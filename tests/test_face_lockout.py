@@ -117,3 +117,31 @@ def test_attempts_over_limit_are_429(client, verifying, end_user, settings):  # 
     assert body["recovery_url"] == f"/login/{verifying.client_id}/recovery/"
     device = FaceDevice.objects.get(user=end_user)
     assert device.throttling_failure_count == 0
+
+
+def test_short_delay_is_not_lockout(device, settings):
+    settings.MFA_FACE_THROTTLE_FACTOR = 60
+    fail_recently(device, 1)
+    allowed, _ = device.verify_is_allowed()
+    assert allowed is False
+    locked, _ = device.lockout()
+    assert locked is False
+
+
+def test_lockout_after_limit(device):
+    fail_recently(device, 5)
+    locked, details = device.lockout()
+    assert locked is True
+    assert details["locked_until"] > timezone.now()
+
+
+def test_rejected_nonces_use_no_attempts(client, verifying, end_user, settings):  # noqa: F811
+    settings.MFA_FACE_MAX_ATTEMPTS = 2
+    for _ in range(5):
+        response = post_frames(
+            client, verifying, "verify", face_bytes(OBAMA_2), nonce="not-issued"
+        )
+        assert response.status_code == 400
+
+    response = post_frames(client, verifying, "verify", face_bytes(OBAMA_2))
+    assert response.status_code == 200

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent, EventType
 from authn import transaction as login
@@ -447,3 +448,19 @@ def test_code_throttled_during_request_is_429(
     assert response.status_code == 429
     assert b"Too many wrong recovery codes" in response.content
     assert RecoveryCode.objects.count() == 10
+
+
+def test_locked_recheck_offers_no_recovery_code(
+    client, face_signed_in, end_user, settings
+):
+    client.post(reverse("mfa_face:recheck", args=[face_signed_in.client_id]))
+    device = FaceDevice.objects.get(user=end_user)
+    device.throttling_failure_count = 5
+    device.throttling_failure_timestamp = timezone.now()
+    device.save()
+
+    response = post_frames(client, face_signed_in, "verify", face_bytes(OBAMA_2))
+
+    assert response.status_code == 429
+    assert "recovery_url" not in response.json()
+    assert "recovery code" not in response.json()["message"]
