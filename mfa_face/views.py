@@ -20,6 +20,7 @@ from audit.events import record
 from audit.models import EventType
 from authn import transaction as login
 from authn.models import EndUser
+from authn.views import HostedLoginView
 from mfa_recovery import factor as recovery_codes
 
 from . import attempts, engine, factor, images, liveness
@@ -448,19 +449,15 @@ def read_frames(uploads):
     return frames, None
 
 
-class FaceRecheckView(View):
+class FaceRecheckView(HostedLoginView):
     """Starts a new face check for a signed-in user, before a change to the face factor.
 
     Deleting the face data and getting new recovery codes need a recent face
     check (``AUTHN_FACE_RECHECK_TTL``). The sign-in stays as it is meanwhile.
     """
 
-    @method_decorator(never_cache)
-    def post(self, request, client_id):
-        app = login.get_app(client_id)
-        if app is None:
-            raise Http404("No application has this client id.")
-
+    def post(self, request):
+        app = self.app
         sign_in = login.current_sign_in(request, app)
         if sign_in is None:
             return redirect("authn:login", client_id=app.client_id)
@@ -472,7 +469,7 @@ class FaceRecheckView(View):
         return redirect("mfa_face:step", client_id=app.client_id)
 
 
-class FaceDataDeleteView(View):
+class FaceDataDeleteView(HostedLoginView):
     """Deletes the signed-in end user's face template and recovery codes.
 
     Only a sign-in that included the face check may do this. A password alone,
@@ -481,12 +478,8 @@ class FaceDataDeleteView(View):
     needs the face enrolls again.
     """
 
-    @method_decorator(never_cache)
-    def post(self, request, client_id):
-        app = login.get_app(client_id)
-        if app is None:
-            raise Http404("No application has this client id.")
-
+    def post(self, request):
+        app = self.app
         sign_in = login.face_checked_sign_in(request, app)
         if sign_in is None:
             return redirect("authn:login", client_id=app.client_id)

@@ -8,16 +8,13 @@ mint more codes.
 
 import logging
 
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.cache import never_cache
 
 from audit.events import record
 from audit.models import EventType
 from authn import transaction as login
+from authn.views import HostedLoginView
 
 from . import factor
 from .forms import RecoveryCodeForm
@@ -43,29 +40,33 @@ def throttled_message(locked_until):
     )
 
 
-class RecoveryCodeSignInView(View):
+class RecoveryCodeSignInView(HostedLoginView):
     """The form that completes the face step with a recovery code."""
 
-    @method_decorator(never_cache)
-    def dispatch(self, request, client_id, *args, **kwargs):
-        self.app = login.get_app(client_id)
-        if self.app is None:
-            raise Http404("No application has this client id.")
-
+    def pending_sign_in_redirect(self):
+        """Resolve the sign-in waiting for the face step; return a redirect when
+        a recovery code cannot complete it, else None."""
         self.transaction, self.end_user = login.pending_face_step_user(
-            request, self.app
+            self.request, self.app
         )
         if self.end_user is None:
             return redirect("authn:login", client_id=self.app.client_id)
         # A recheck before changing the face factor needs the face itself.
         if self.transaction.recheck:
             return redirect("mfa_face:step", client_id=self.app.client_id)
-        return super().dispatch(request, *args, **kwargs)
+        return None
 
     def get(self, request):
+        unusable = self.pending_sign_in_redirect()
+        if unusable is not None:
+            return unusable
         return self.render_form(RecoveryCodeForm())
 
     def post(self, request):
+        unusable = self.pending_sign_in_redirect()
+        if unusable is not None:
+            return unusable
+
         form = RecoveryCodeForm(request.POST)
         if not form.is_valid():
             return self.render_form(form, status=400)
@@ -130,15 +131,11 @@ class RecoveryCodeSignInView(View):
         )
 
 
-class NewRecoveryCodesView(View):
+class NewRecoveryCodesView(HostedLoginView):
     """Replaces the signed-in user's recovery codes and shows the new ones once."""
 
-    @method_decorator(never_cache)
-    def post(self, request, client_id):
-        app = login.get_app(client_id)
-        if app is None:
-            raise Http404("No application has this client id.")
-
+    def post(self, request):
+        app = self.app
         sign_in = login.face_checked_sign_in(request, app)
         if sign_in is None:
             return redirect("authn:login", client_id=app.client_id)
