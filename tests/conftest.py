@@ -31,16 +31,22 @@ def pool(admin):
     return UserPool.objects.create(owner=admin, name="Pool A")
 
 
-@pytest.fixture
-def app(pool):
+def create_app(pool, name, **fields):
+    """Create a confidential authorization-code app of ``pool`` signing with RS256."""
     return Application.objects.create(
         pool=pool,
         user=pool.owner,
-        name="App A",
+        name=name,
         client_type=Application.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         algorithm=Application.RS256_ALGORITHM,
+        **fields,
     )
+
+
+@pytest.fixture
+def app(pool):
+    return create_app(pool, "App A")
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from audit.models import AuditEvent, EventType
 from authn import transaction as login
-from authn.models import Application
 from mfa_face.models import FaceDevice
 from mfa_recovery.models import RecoveryCode, RecoveryCodeDevice
 
+from .conftest import create_app
 from .faces import face_bytes
 from .test_face_step import BIDEN, OBAMA, OBAMA_2, post_frames, set_liveness, sign_in
 
@@ -35,18 +35,6 @@ def use_code(client, app, code):
 
 def sign_out(client, app):
     client.post(reverse("authn:logout", args=[app.client_id]))
-
-
-def create_app(pool, name, **fields):
-    return Application.objects.create(
-        pool=pool,
-        user=pool.owner,
-        name=name,
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        algorithm=Application.RS256_ALGORITHM,
-        **fields,
-    )
 
 
 def events(event_type):
@@ -437,8 +425,8 @@ def test_code_throttled_during_request_is_429(
     client, at_face_step, codes, settings, monkeypatch
 ):
     """A wrong code of a parallel request, counted after this request's first
-    check, makes this one wait too, and the page says so instead of calling a
-    right code wrong."""
+    check, makes this one wait too. The page then reports the throttle instead
+    of calling a right code wrong."""
     settings.MFA_RECOVERY_THROTTLE_FACTOR = 600
     use_code(client, at_face_step, "AAAAA-AAAAA")
     monkeypatch.setattr("mfa_recovery.views.factor.locked_until", lambda user: None)

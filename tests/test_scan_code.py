@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from authn import transaction as login
-from authn.models import Application, IdentitySource
+from authn.models import IdentitySource
 from oidc.models import Grant
 from scan_code.models import ScanCode
 
-from .conftest import END_USER_PASSWORD
+from .conftest import END_USER_PASSWORD, create_app
 from .oidc_setup import (
     authorization_path,
     follow_to_code,
@@ -320,14 +320,7 @@ def password_rule_app(app):
     pool.mfa_on_password = True
     pool.mfa_on_scan_code = False
     pool.save()
-    return Application.objects.create(
-        pool=pool,
-        user=pool.owner,
-        name="Pool rule",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        algorithm=Application.RS256_ALGORITHM,
-    )
+    return create_app(pool, "Pool rule")
 
 
 @pytest.fixture
@@ -404,11 +397,11 @@ def test_old_phone_sign_in_cannot_answer_prompt_login(
 
     page, phone_path = show_code(desktop, app)
     assert ScanCode.objects.get().fresh_after is not None
-    shown = phone.get(phone_path)
-    assert shown.context["end_user"] is None
-    refused = phone.post(phone_path, {"decision": "confirm"})
-    assert refused.status_code == 403
-    assert refused.context["error"].code == "sign_in_again"
+    phone_page = phone.get(phone_path)
+    assert phone_page.context["end_user"] is None
+    confirmation = phone.post(phone_path, {"decision": "confirm"})
+    assert confirmation.status_code == 403
+    assert confirmation.context["error"].code == "sign_in_again"
 
     own = desktop.get(phone_path)
     assert own.status_code in (403, 409)

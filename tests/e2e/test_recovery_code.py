@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from authn.models import Application, EndUser, UserPool
+from authn.models import EndUser, UserPool
 from mfa_face.models import FaceDevice
 from mfa_recovery.factor import issue_codes, remaining
-from tests.conftest import END_USER_PASSWORD
+from tests.conftest import END_USER_PASSWORD, create_app
 
 pytestmark = pytest.mark.e2e
 
@@ -16,15 +16,8 @@ pytestmark = pytest.mark.e2e
 def enrolled(admin):
     """Return (app, codes) for a face app whose user alice has enrolled."""
     pool = UserPool.objects.create(owner=admin, name="Staff")
-    app = Application.objects.create(
-        pool=pool,
-        user=admin,
-        name="Staff Portal",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        algorithm=Application.RS256_ALGORITHM,
-        custom_security_rules=True,
-        face_mfa_enabled=True,
+    app = create_app(
+        pool, "Staff Portal", custom_security_rules=True, face_mfa_enabled=True
     )
     user = EndUser(pool=pool, username="alice")
     user.set_password(END_USER_PASSWORD)
@@ -49,7 +42,7 @@ def test_no_camera_signs_in_with_code(live_server, browsers, snap, enrolled, set
     page.get_by_label("Password").fill(END_USER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    # Without a camera the page says so and makes the recovery code the main action.
+    # Without a camera the page shows an error and makes the recovery code the main action.
     expect(page).to_have_url(f"{login_url}face/")
     expect(page.locator("#face-status")).to_contain_text("No camera was found")
     expect(page.get_by_role("button", name="Verify my face")).to_be_disabled()
