@@ -437,10 +437,11 @@ def face_checked_sign_in(request, app):
     """Return the :class:`SignIn` of ``app`` when its face check is recent, else None.
 
     Changing the face factor itself (deleting the face data, new recovery
-    codes) needs this: neither the password alone, on an app without face
-    MFA, nor a recovery code may do it, nor a face check older than
-    ``AUTHN_FACE_RECHECK_TTL`` seconds, which a browser left signed in would
-    offer. :func:`start_face_recheck` asks for a new one.
+    codes) needs this. The password alone on an app without face MFA is not
+    enough, and neither is a recovery code. A face check older than
+    ``AUTHN_FACE_RECHECK_TTL`` seconds is not enough either, because a browser
+    left signed in would offer it. :func:`start_face_recheck` requests a new
+    one.
     """
     sign_in = current_sign_in(request, app)
     if sign_in is None or FACTOR_FACE not in sign_in.factors:

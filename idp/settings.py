@@ -140,8 +140,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache contains the counters of failed password sign-ins (authn/throttle.py).
 # Without REDIS_URL it is Django's local-memory cache, which counts per
-# process, so a server with several workers sets REDIS_URL (for example
-# redis://127.0.0.1:6379/0) to share the counts; production warns without it.
+# process. A server with several workers therefore sets REDIS_URL (for example
+# redis://127.0.0.1:6379/0) to share the counts, and `check --deploy` warns
+# without it.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
@@ -260,7 +261,7 @@ AUTHN_PASSWORD_FAILURE_WINDOW = int(
 AUTHN_FIRST_FACTOR_TTL = int(os.environ.get("AUTHN_FIRST_FACTOR_TTL", "300"))
 
 # Seconds a face check stays recent enough to delete the face data or get new
-# recovery codes; after that the user verifies the face again first.
+# recovery codes. After that the user verifies the face again first.
 AUTHN_FACE_RECHECK_TTL = int(os.environ.get("AUTHN_FACE_RECHECK_TTL", "600"))
 
 # --- OpenID Connect provider and scan-code sign-in -------------------------

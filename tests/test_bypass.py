@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # Steps of the hosted login that a password-only session may use: the
 # password page itself, the face step with its upload endpoints, and the
-# recovery code form that stands in for the face step.
+# recovery code form that replaces the face step.
 FIRST_FACTOR_STEPS = {
     "authn:login",
     "mfa_face:step",

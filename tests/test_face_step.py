@@ -535,8 +535,9 @@ def test_used_nonce_is_rejected(client, enrolling, end_user):
 def test_nonce_used_by_concurrent_request(client, enrolling, end_user):
     """A second upload that read the session before the first saved it is rejected.
 
-    The session is rewound to its state before the first upload, as the second
-    of two simultaneous requests sees it, and only the database knows better.
+    The session is rewound to its state before the first upload, which is the
+    state the second of two simultaneous requests reads. Only the database
+    records that the nonce was used.
     """
     nonce = new_nonce(client, enrolling)
     before = client.session[challenges.SESSION_KEY]

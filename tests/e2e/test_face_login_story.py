@@ -258,7 +258,7 @@ def test_face_login_story(live_server, browsers, snap, tmp_path):
     expect(login.get_by_test_id("factors")).to_have_text("Password, Face Recognition")
     snap(login, "verified-signed-in")
 
-    # Without the camera, a recovery code stands in for the face once.
+    # Without the camera, a recovery code replaces the face once.
     login.get_by_role("button", name="Sign out").click()
     sign_in_with_password(login, END_USER_NAME, END_USER_PASSWORD)
 
