@@ -25,8 +25,12 @@ decoding, the full-frame and the nearby face search, landmarks, quality
 gates, the analysis of all frames, liveness and the two descriptors.
 
 The machine, the dlib build and the load average at the start and the end
-come first. The last line is ``face-verify ratios: path/floor=X.XX
-baseline/path=Y.YY attempt-speedup=Z.ZZ``.
+come first. The functions take turns within each round, and each ratio of
+the last line is the median over rounds of the two timings of one round
+(``bench.timing.paired_ratio``), so that a slow stretch of the machine
+falls on both sides of a ratio. The line before it gives the ratios of the
+medians for comparison. The last line is ``face-verify ratios:
+path/floor=X.XX baseline/path=Y.YY attempt-speedup=Z.ZZ``.
 """
 
 import argparse
@@ -36,7 +40,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import django
@@ -54,6 +57,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idp.settings")
 django.setup()
 
 from bench import material  # noqa: E402
+from bench.timing import paired_ratio, time_interleaved  # noqa: E402
 from mfa_face import burst, engine, factor, liveness, quality  # noqa: E402
 from mfa_face.conf import settings as face_settings  # noqa: E402
 
@@ -84,27 +88,6 @@ def import_face_recognition():
             "'.venv/bin/pip install --no-deps face_recognition==1.3.0'."
         ) from error
     return face_recognition
-
-
-def time_interleaved(functions, rounds):
-    """Time each function ``rounds`` times, taking turns, after one warm-up run each.
-
-    Taking turns spreads any load from other processes over all functions
-    alike, so their ratios stay fair on a shared machine.
-
-    :param functions: dict of label to a function without arguments.
-    :return: dict of label to a list of timings in milliseconds.
-    """
-    for function in functions.values():
-        function()
-
-    timings = {label: [] for label in functions}
-    for _ in range(rounds):
-        for label, function in functions.items():
-            started = time.perf_counter()
-            function()
-            timings[label].append((time.perf_counter() - started) * 1000)
-    return timings
 
 
 def decode(data):
@@ -185,13 +168,13 @@ def print_load(label):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--rounds", type=int, default=20, help="timed runs per figure (default 20)"
+        "--rounds", type=int, default=30, help="timed runs per figure (default 30)"
     )
     parser.add_argument(
         "--attempt-rounds",
         type=int,
-        default=7,
-        help="timed runs of the whole 5-frame attempts (default 7)",
+        default=15,
+        help="timed runs of the whole 5-frame attempts (default 15)",
     )
     parser.add_argument(
         "--steps",
@@ -288,17 +271,26 @@ def main():
             f"max {max(values):.1f}, {len(values)} runs)"
         )
 
-    path = medians["project path, later frame of a burst"]
-    floor_ms = medians["floor: dlib descriptor alone"]
-    baseline = medians["baseline face_recognition, one frame"]
-    speedup = (
-        medians["baseline face_recognition, 5 frames"]
-        / medians["project attempt, 5 frames"]
-    )
+    path_label = "project path, later frame of a burst"
+    floor_label = "floor: dlib descriptor alone"
+    baseline_label = "baseline face_recognition, one frame"
+    baseline_attempt_label = "baseline face_recognition, 5 frames"
+    attempt_label = "project attempt, 5 frames"
     print_load("load average at end")
     print(
-        f"face-verify ratios: path/floor={path / floor_ms:.2f} "
-        f"baseline/path={baseline / path:.2f} attempt-speedup={speedup:.2f}"
+        "ratios of the medians above: "
+        f"path/floor={medians[path_label] / medians[floor_label]:.2f} "
+        f"baseline/path={medians[baseline_label] / medians[path_label]:.2f} "
+        "attempt-speedup="
+        f"{medians[baseline_attempt_label] / medians[attempt_label]:.2f}"
+    )
+    print(
+        "face-verify ratios: "
+        f"path/floor={paired_ratio(timings[path_label], timings[floor_label]):.2f} "
+        "baseline/path="
+        f"{paired_ratio(timings[baseline_label], timings[path_label]):.2f} "
+        "attempt-speedup="
+        f"{paired_ratio(timings[baseline_attempt_label], timings[attempt_label]):.2f}"
     )
 
 
