@@ -6,7 +6,8 @@ Run from the repository root with ``make bench``, or:
 
 All timings use the same five 640x480 JPEG frames: frames of the shared video
 clip, 400 ms apart, with black bars above and below. Each figure is the median
-of ``--rounds`` runs after one warm-up run:
+of ``--rounds`` runs (``--attempt-rounds`` for the 5-frame attempts) after one
+warm-up run:
 
 1. the plain face_recognition 1.3.0 pipeline on one frame: load_image_file,
    face_locations and face_encodings with their defaults;
@@ -26,9 +27,9 @@ gates, the analysis of all frames, liveness and the two descriptors.
 
 The machine, the dlib build and the load average at the start and the end
 come first. The functions take turns within each round, and each ratio of
-the last line is the median over rounds of the two timings of one round
-(``bench.timing.paired_ratio``), so that a slow stretch of the machine
-falls on both sides of a ratio. The line before it gives the ratios of the
+the last line is the median over rounds of the ratio of that round's two
+timings (``bench.timing.paired_ratio``), so that a slow stretch of the
+machine falls on both sides of a ratio. The line before it gives the ratios of the
 medians for comparison. The last line is ``face-verify ratios:
 path/floor=X.XX baseline/path=Y.YY attempt-speedup=Z.ZZ``.
 """
