@@ -81,6 +81,8 @@ bench: $(VENV)/.requirements-dev
 # clang compiles it because dlib's HOG face search built by Debian 12's GCC
 # 12 took 46 ms a 640x480 frame, against 21 ms built by its clang 14, with
 # the same detections and descriptors (docs/benchmarks.md).
+# --no-cache-dir keeps pip from reusing a dlib wheel that it built earlier
+# with another compiler or without OpenBLAS.
 # Editing a requirements file later reinstalls dlib-bin over this build.
 # To return to the wheel: .venv/bin/pip uninstall dlib && make -B .venv/.requirements
 dlib-blas: $(VENV)/.requirements-dev
@@ -90,7 +92,7 @@ dlib-blas: $(VENV)/.requirements-dev
 		exit 1; }; \
 	done
 	$(BIN)/pip uninstall --yes dlib-bin
-	CC=clang CXX=clang++ $(BIN)/pip install --no-binary dlib dlib==20.0.1
+	CC=clang CXX=clang++ $(BIN)/pip install --no-cache-dir --no-binary dlib dlib==20.0.1
 	$(BIN)/python -c "import dlib; print('dlib', dlib.__version__, 'DLIB_USE_BLAS =', dlib.DLIB_USE_BLAS)"
 	@# The requirements are installed, so mark them current: otherwise a later
 	@# target would install them again, and dlib-bin's files would replace
