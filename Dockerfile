@@ -2,7 +2,7 @@
 #
 # dlib is built from source against OpenBLAS in a builder stage, because the
 # prebuilt dlib-bin wheel has no BLAS and its face descriptor is several
-# times slower (docs/benchmarks.md). The build takes about 13 minutes on two
+# times slower (docs/benchmarks.md). The build took about 8 minutes on two
 # cores. clang compiles it, as `make dlib-blas` does: with Debian 12's GCC 12
 # the HOG face search was twice as slow.
 FROM python:3.12-slim AS build

@@ -75,7 +75,7 @@ bench: $(VENV)/.requirements-dev
 
 # Optional: replaces the dlib-bin wheel (built without BLAS) with dlib 20.0.1
 # built from source against Debian's OpenBLAS, which computes the face
-# descriptor several times faster. The build takes about 13 minutes on two
+# descriptor several times faster. The build took about 8 minutes on two
 # cores. It needs cmake, clang and the OpenBLAS and LAPACK headers:
 #   apt-get install cmake clang libopenblas-dev liblapack-dev
 # clang compiles it because dlib's HOG face search built by Debian 12's GCC
