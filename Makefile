@@ -79,8 +79,8 @@ bench: $(VENV)/.requirements-dev
 # cores. It needs cmake, clang and the OpenBLAS and LAPACK headers:
 #   apt-get install cmake clang libopenblas-dev liblapack-dev
 # clang compiles it because dlib's HOG face search built by Debian 12's GCC
-# 12 took 46 ms a 640x480 frame, against 21 ms built by its clang 14, with
-# the same detections and descriptors (docs/benchmarks.md).
+# 12 took 46 ms a 640x480 frame, against 21 ms built by its clang 14, and
+# bench.burst_eval gave the same counts and figures (docs/benchmarks.md).
 # --no-cache-dir keeps pip from reusing a dlib wheel that it built earlier
 # with another compiler or without OpenBLAS.
 # Editing a requirements file later reinstalls dlib-bin over this build.
