@@ -46,11 +46,11 @@ def paired_ratio(numerators, denominators):
     """
     if len(numerators) != len(denominators):
         raise ValueError(
-            f"expected timings of the same rounds, got {len(numerators)} and "
-            f"{len(denominators)}"
+            "numerators and denominators need one timing per round each, got "
+            f"{len(numerators)} and {len(denominators)} timings"
         )
     if not numerators:
-        raise ValueError("expected at least one round")
+        raise ValueError("no timings given: pass the timings of at least one round")
     return statistics.median(
         numerator / denominator
         for numerator, denominator in zip(numerators, denominators, strict=True)
