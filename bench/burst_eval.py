@@ -8,9 +8,11 @@ Genuine bursts are 6 frames of the shared video clip, 12 frames (400 ms)
 apart, starting at every frame from which the whole burst stays inside the
 range where only the one moving person is in view. Attacks are bursts of the
 same person's still photo projected as a hand-held print (see
-``bench.material.print_attack_burst``) at several tilts and face sizes. Each
-burst goes through ``burst.analyse_burst`` and the passive liveness check, as
-a sign-in does.
+``bench.material.print_attack_burst``) at several tilts and face sizes, and
+series of different shared photos of one person shown one after another
+(``bench.material.photo_series_burst``), plain or with every other photo
+mirrored, and with or without camera noise. Each burst goes through
+``burst.analyse_burst`` and the passive liveness check, as a sign-in does.
 
 Verification counts come from enrolling one clip burst with
 ``factor.enrollment_template`` and matching every third genuine burst
@@ -40,6 +42,9 @@ ATTACK_TILTS = (5.0, 10.0, 20.0, 30.0, 40.0)
 ATTACK_FACE_WIDTHS = (70, 90, 150, 230)
 ENROLL_STARTS = (90, 125)
 VERIFY_EVERY = 3
+# Standard deviations of the camera noise of photo series attacks, in gray
+# levels.
+SERIES_NOISE = (0.0, 3.0)
 
 
 def outcome(frames):
@@ -82,6 +87,20 @@ def attack_outcomes(photo, seeds):
     return results
 
 
+def series_outcomes():
+    results = []
+    for person, files in material.SERIES_PHOTOS.items():
+        photos = [material.read_photo(relative) for relative in files]
+        for mirror in (False, True):
+            for noise in SERIES_NOISE:
+                rng = np.random.default_rng(0)
+                frames = material.photo_series_burst(
+                    photos, rng, BURST_FRAMES, mirror_every_other=mirror, noise=noise
+                )
+                results.append(((person, mirror, noise), *outcome(frames)))
+    return results
+
+
 def genuine_starts():
     first = material.CLIP_PERSON_FRAMES.start
     last = material.CLIP_PERSON_FRAMES.stop - 1 - BURST_STEP * (BURST_FRAMES - 1)
@@ -112,6 +131,8 @@ def summarize(title, results):
 
     planar = [figures.planar_error for _, _, figures in results if figures]
     turns = [figures.pose_change for _, _, figures in results if figures]
+    scenes = [figures.scene_change for _, _, figures in results if figures]
+    backgrounds = [figures.background for _, _, figures in results if figures]
     if planar:
         print(
             f"  planar error: min {min(planar):.3f}, median {np.median(planar):.3f}, "
@@ -120,6 +141,14 @@ def summarize(title, results):
         print(
             f"  pose change (degrees): min {min(turns):.1f}, "
             f"median {np.median(turns):.1f}, max {max(turns):.1f}"
+        )
+        print(
+            f"  scene change (gray levels): min {min(scenes):.1f}, "
+            f"median {np.median(scenes):.1f}, max {max(scenes):.1f}"
+        )
+        print(
+            f"  background fraction: min {min(backgrounds):.2f}, "
+            f"median {np.median(backgrounds):.2f}, max {max(backgrounds):.2f}"
         )
 
 
@@ -137,14 +166,16 @@ def main():
     clip = material.read_clip()
     genuine = genuine_outcomes(clip)
     attacks = attack_outcomes(material.read_photo(), args.seeds)
+    series = series_outcomes()
 
     verifications = verification_outcomes(clip)
 
     if args.verbose:
-        for key, result, figures in genuine + attacks:
+        for key, result, figures in genuine + attacks + series:
             print(key, result, figures)
     summarize("genuine clip bursts", genuine)
     summarize("simulated print attacks", attacks)
+    summarize("photo series attacks", series)
 
     threshold = face_settings.MFA_FACE_MATCH_THRESHOLD
     matched = sum(result.matched for _, _, result in verifications)

@@ -21,6 +21,25 @@ CLIP_PERSON_PHOTO = "people/lin_manuel_miranda/lin-manuel-miranda.png"
 # frames inside the range show no face (his hand or the microphone covers
 # it); another person appears from about frame 212.
 CLIP_PERSON_FRAMES = range(85, 211)
+# Shared photos of one person each that show different pictures, for the
+# photo series attacks. Files that are one picture at several sizes or crops
+# are listed once.
+SERIES_PHOTOS = {
+    "obama": [
+        "people/obama/obama.jpg",
+        "people/obama/obama2.jpg",
+        "people/obama/obama3.jpg",
+        "people/obama/obama4.jpg",
+    ],
+    "kit_harington": ["people/kit_harington/kit1.jpg", "people/kit_harington/kit3.jpg"],
+    "alex_lacamoire": [
+        "people/alex_lacamoire/alex2.jpg",
+        "people/alex_lacamoire/alex3.jpg",
+        "people/alex_lacamoire/alex-lacamoire.png",
+    ],
+    "biden": ["people/biden/biden.jpg", "people/biden/biden2.jpg"],
+    "rose_leslie": ["people/rose_leslie/rose1.jpg", "people/rose_leslie/rose2.jpg"],
+}
 
 FRAME_SIZE = (640, 480)
 JPEG_QUALITY = 90
@@ -170,6 +189,47 @@ def print_attack_burst(
         )
         noisy = frame.astype(np.float64) + rng.normal(0.0, noise, frame.shape)
         frames.append(encode_jpeg(np.clip(noisy, 0, 255).astype(np.uint8)))
+    return frames
+
+
+def fit_to_frame(rgb, size=FRAME_SIZE):
+    """Scale ``rgb`` to fit ``size`` (width, height) and center it on black."""
+    width, height = size
+    source_height, source_width = rgb.shape[:2]
+    factor = min(width / source_width, height / source_height)
+    scaled_size = (
+        max(1, round(source_width * factor)),
+        max(1, round(source_height * factor)),
+    )
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(rgb, scaled_size, interpolation=interpolation)
+    return pad_to_frame(scaled, size)
+
+
+def photo_series_burst(photos, rng, count=6, mirror_every_other=False, noise=0.0):
+    """Simulate a burst of different photos of one person shown to the camera.
+
+    Each photo is scaled to fit a 640x480 frame, with black bars where its
+    shape differs, and the photos follow each other in the order given,
+    repeating from the start when there are fewer than ``count``. Mirroring
+    every other photo turns its head the other way, which is how such a
+    series fakes the head turns of an active liveness check.
+
+    :param photos: list of HxWx3 RGB arrays, at least one.
+    :param rng: a numpy Generator for the camera noise.
+    :param noise: standard deviation of Gaussian noise added to every pixel,
+        in gray levels, so that the black bars are no longer uniform.
+    :return: list of ``count`` JPEG frames (bytes) of 640x480.
+    """
+    frames = []
+    for position in range(count):
+        photo = photos[position % len(photos)]
+        if mirror_every_other and position % 2 == 1:
+            photo = photo[:, ::-1]
+        frame = fit_to_frame(np.ascontiguousarray(photo)).astype(np.float64)
+        if noise:
+            frame += rng.normal(0.0, noise, frame.shape)
+        frames.append(encode_jpeg(np.clip(frame, 0, 255).astype(np.uint8)))
     return frames
 
 

@@ -110,6 +110,19 @@ DEFAULTS = {
     # turned that far shows depth. A flat burst with less change is asked to
     # try again with a slight head turn.
     "MFA_FACE_PLANAR_MIN_TURN": 12,
+    # A burst is a presentation attack when the background of two consecutive
+    # frames differs by more than this mean absolute gray level (0 to 255),
+    # after both are scaled down to 64 px wide and the head and body are left
+    # out. One camera capture keeps its background, and photos shown to the
+    # camera one after another do not. The shared clip's bursts measured 14.0
+    # at most, and bursts of different shared photos of one person 30.0 and
+    # more; docs/accuracy.md has the measurement.
+    "MFA_FACE_SCENE_MAX_CHANGE": 22,
+    # Minimum fraction of the frame, 0 to 1, that must show background beside
+    # and above the head for the scene comparison. A face that fills the frame
+    # leaves too little, and the user is asked to hold the camera farther
+    # away.
+    "MFA_FACE_SCENE_MIN_BACKGROUND": 0.1,
     # Active liveness: a head turn counts when the yaw differs from the first
     # frame's by at least this many degrees.
     "MFA_FACE_ACTIVE_TURN": 15,

@@ -298,5 +298,7 @@ def _describe_figures(figures):
     return (
         f"still_difference={figures.still_difference:.2f} "
         f"planar_error={figures.planar_error:.3f} "
-        f"pose_change={figures.pose_change:.1f}"
+        f"pose_change={figures.pose_change:.1f} "
+        f"scene_change={figures.scene_change:.1f} "
+        f"background={figures.background:.2f}"
     )

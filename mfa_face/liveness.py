@@ -3,8 +3,10 @@
 Three levels, set per user pool (``authn.models.LivenessLevel``):
 
 - ``off``: no check.
-- ``passive``: the burst must not be a replayed still image, and its
-  landmarks must not move as one flat plane. A printed photo or a phone
+- ``passive``: the burst must not be a replayed still image, its frames
+  must show one scene, and its landmarks must not move as one flat plane. One
+  camera capture keeps its size and its background, and a series of
+  different photos shown to the camera does not. A printed photo or a phone
   screen is flat, so between any two frames its landmarks are related by one
   homography. A real head that turns is not flat: the nose moves against the
   eyes and eyebrows, and no single homography explains both.
@@ -15,6 +17,11 @@ Three levels, set per user pool (``authn.models.LivenessLevel``):
 The passive check cannot catch a video of the user replayed on a screen,
 because the video shows a real head turning. The active check's random
 actions are what a replayed recording fails.
+
+NOTE: photos of the user pasted onto one shared background pass the scene
+comparison and, being different pictures, fit no single plane, so the
+passive level accepts them. The active level rejects them unless the photos
+also show the requested head turns or blink.
 """
 
 import itertools
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from . import scene
 from .conf import settings as face_settings
 from .errors import FaceError
 from .pose import eye_aspect_ratio, eye_distance
@@ -74,13 +82,18 @@ class LivenessFigures:
     ``planar_error`` is the median, over all pairs of frames, of the RMS error
     of one homography fitted to the pair's rigid landmarks, as a fraction of
     the eye distance. ``pose_change`` is the largest change of head pose between two
-    frames, in degrees.
+    frames, in degrees. ``scene_change`` is the largest mean absolute
+    gray-level difference between the backgrounds of consecutive frames, and
+    ``background`` the smallest fraction of a frame pair that showed
+    background (see :func:`mfa_face.scene.scene_change`).
     """
 
     frames: int
     still_difference: float
     planar_error: float
     pose_change: float
+    scene_change: float = 0.0
+    background: float = 1.0
 
 
 def check(burst, level, actions=()):
@@ -102,15 +115,36 @@ def check(burst, level, actions=()):
     if level == OFF:
         return None
 
+    if level == ACTIVE:
+        if not actions:
+            raise ValueError("an active liveness check needs the requested actions")
+        check_frame_count(burst, actions)
+
     faces = burst.faces()
     figures = measure(faces)
     judge_passive(figures)
 
     if level == ACTIVE:
-        if not actions:
-            raise ValueError("an active liveness check needs the requested actions")
         check_actions(faces, actions)
     return figures
+
+
+def check_frame_count(burst, actions):
+    """Raise unless an active burst has the frame count that its challenge set.
+
+    The camera page captures one frame, then
+    ``MFA_FACE_ACTIVE_FRAMES_PER_ACTION`` frames for each action. A shorter
+    burst would let a few chosen pictures stand for the movements.
+
+    :raises LivenessRetry: with code ``liveness_frame_count``.
+    """
+    expected = 1 + len(actions) * face_settings.MFA_FACE_ACTIVE_FRAMES_PER_ACTION
+    if len(burst.frames) != expected:
+        raise LivenessRetry(
+            "liveness_frame_count",
+            f"The face check needs {expected} camera frames and received "
+            f"{len(burst.frames)}. Reload the page and try again.",
+        )
 
 
 def measure(faces):
@@ -119,7 +153,8 @@ def measure(faces):
     :param faces: ``burst.FrameAnalysis`` objects with landmarks, in capture
         order.
     :return: LivenessFigures.
-    :raises LivenessRetry: fewer than ``MFA_FACE_LIVENESS_MIN_FRAMES`` frames.
+    :raises LivenessRetry: fewer than ``MFA_FACE_LIVENESS_MIN_FRAMES`` frames,
+        or frames of different sizes.
     """
     minimum = face_settings.MFA_FACE_LIVENESS_MIN_FRAMES
     if len(faces) < minimum:
@@ -129,11 +164,24 @@ def measure(faces):
             "for the whole capture and try again.",
         )
 
+    # A camera delivers every frame of one capture at one size. A phone
+    # turned during the capture changes it, and so do pictures of different
+    # sizes sent as a burst.
+    if len({face.rgb.shape for face in faces}) > 1:
+        raise LivenessRetry(
+            "frame_size_changed",
+            "The camera picture changed size during the capture. Hold the device "
+            "still, without turning it, and try again.",
+        )
+
+    change, background = scene.scene_change(faces)
     return LivenessFigures(
         frames=len(faces),
         still_difference=still_difference(faces),
         planar_error=planar_error(faces),
         pose_change=pose_change(faces),
+        scene_change=change,
+        background=background,
     )
 
 
@@ -141,16 +189,33 @@ def judge_passive(figures):
     """Raise unless ``figures`` show a live head.
 
     :raises PresentationAttack: with code ``still_image`` for near-identical
+        frames, ``scene_changed`` when the background changed between two
         frames, or ``flat_face`` when the frames fit one plane although the
         head pose changed by at least ``MFA_FACE_PLANAR_MIN_TURN`` degrees.
-    :raises LivenessRetry: with code ``liveness_needs_motion`` when the frames
-        fit one plane and the head hardly moved.
+    :raises LivenessRetry: with code ``liveness_needs_background`` when too
+        little background is in view to compare, or ``liveness_needs_motion``
+        when the frames fit one plane and the head hardly moved.
     """
     if figures.still_difference < face_settings.MFA_FACE_STILL_MAX_DIFFERENCE:
         raise PresentationAttack(
             "still_image",
             "The camera shows a still picture, not a live face. "
             "Use your camera and look into it.",
+        )
+
+    if figures.background < face_settings.MFA_FACE_SCENE_MIN_BACKGROUND:
+        raise LivenessRetry(
+            "liveness_needs_background",
+            "Your face fills the picture. Hold the camera a little farther away, "
+            "so that the room behind you is in view, and try again.",
+        )
+
+    if figures.scene_change > face_settings.MFA_FACE_SCENE_MAX_CHANGE:
+        raise PresentationAttack(
+            "scene_changed",
+            "The picture behind you changed between frames, as it does when "
+            "photos are shown to the camera. Hold the camera still, look into it "
+            "yourself, and try again.",
         )
 
     if figures.planar_error > face_settings.MFA_FACE_PLANAR_MAX_ERROR:

@@ -40,9 +40,13 @@ ERROR_STATUS = {
     "inconsistent_frames": 422,
     "liveness_too_few_frames": 422,
     "liveness_needs_motion": 422,
+    "liveness_needs_background": 422,
+    "liveness_frame_count": 422,
+    "frame_size_changed": 422,
     # A presentation attack fails the factor, as a face mismatch does.
     "still_image": 401,
     "flat_face": 401,
+    "scene_changed": 401,
     "actions_not_seen": 401,
     "challenge_unknown": 400,
     "challenge_used": 409,

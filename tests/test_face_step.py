@@ -663,7 +663,29 @@ def test_passive_rejects_single_photo(client, passive):
     assert response.json()["code"] == "liveness_too_few_frames"
 
 
-def test_passive_verify_counts_attack_as_failure(client, passive, end_user, clip):
+def photo_series(person="obama"):
+    photos = [material.read_photo(path) for path in material.SERIES_PHOTOS[person]]
+    return material.photo_series_burst(photos, np.random.default_rng(0))
+
+
+def repeated_still():
+    return [face_bytes(material.CLIP_PERSON_PHOTO)] * 6
+
+
+def test_passive_rejects_photo_series_enrollment(client, passive, end_user):
+    response = post_frames(client, passive, "enroll", *photo_series())
+    assert response.status_code == 401
+    assert response.json()["code"] == "scene_changed"
+    assert not FaceDevice.objects.filter(user=end_user).exists()
+
+
+@pytest.mark.parametrize(
+    ("attack", "code"),
+    [(repeated_still, "still_image"), (photo_series, "scene_changed")],
+)
+def test_passive_verify_counts_attack_as_failure(
+    client, passive, end_user, clip, attack, code
+):
     enrolled = post_frames(
         client, passive, "enroll", *material.clip_burst(clip, CLIP_ENROLL_START)
     )
@@ -671,10 +693,9 @@ def test_passive_verify_counts_attack_as_failure(client, passive, end_user, clip
     client.post(reverse("authn:logout", args=[passive.client_id]))
     sign_in(client, passive)
 
-    still = face_bytes(material.CLIP_PERSON_PHOTO)
-    response = post_frames(client, passive, "verify", *[still] * 6)
+    response = post_frames(client, passive, "verify", *attack())
     assert response.status_code == 401
-    assert response.json()["code"] == "still_image"
+    assert response.json()["code"] == code
     device = FaceDevice.objects.get(user=end_user)
     assert device.throttling_failure_count == 1
 

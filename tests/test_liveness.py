@@ -2,8 +2,9 @@
 
 Genuine bursts are frames of the shared video clip, in which one person moves
 and talks. Attacks are that person's still photo, projected per frame as a
-hand-held print (random perspective, roll, shift and distance), or one frame
-repeated. No database is needed.
+hand-held print (random perspective, roll, shift and distance), one frame
+repeated, or different shared photos of one person shown one after another.
+No database is needed.
 """
 
 import time
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from bench import material
-from mfa_face import burst, challenge, liveness, pose
+from mfa_face import burst, challenge, liveness, pose, scene
 from mfa_face.errors import FaceError
 from tests.faces import face_bytes
 
@@ -118,6 +119,93 @@ def test_repeated_photo_is_still_image():
         liveness.check(analysed, liveness.PASSIVE)
 
     assert caught.value.code == "still_image"
+
+
+@pytest.mark.parametrize("person", sorted(material.SERIES_PHOTOS))
+@pytest.mark.parametrize("mirror", [False, True])
+def test_passive_rejects_photo_series(person, mirror):
+    photos = [material.read_photo(path) for path in material.SERIES_PHOTOS[person]]
+    rng = np.random.default_rng(0)
+    frames = material.photo_series_burst(photos, rng, mirror_every_other=mirror)
+    analysed = burst.analyse_burst(frames)
+
+    with pytest.raises(liveness.PresentationAttack) as caught:
+        liveness.check(analysed, liveness.PASSIVE)
+
+    assert caught.value.code == "scene_changed"
+
+
+def test_photo_series_with_noisy_borders_is_rejected():
+    # Camera noise makes the black borders around the photos textured, so
+    # they count as background that looks alike in every frame.
+    photos = [material.read_photo(path) for path in material.SERIES_PHOTOS["obama"]]
+    rng = np.random.default_rng(1)
+    frames = material.photo_series_burst(photos, rng, noise=3.0)
+    analysed = burst.analyse_burst(frames)
+
+    with pytest.raises(liveness.PresentationAttack) as caught:
+        liveness.check(analysed, liveness.PASSIVE)
+
+    assert caught.value.code == "scene_changed"
+
+
+def test_exposure_change_is_not_scene_change(clip):
+    # A camera's automatic exposure brightens or darkens whole frames.
+    frames = []
+    for position, index in enumerate(range(117, 117 + 6 * 12, 12)):
+        shift = 30 if position % 2 else -20
+        frame = np.clip(material.pad_to_frame(clip[index]).astype(int) + shift, 0, 255)
+        frames.append(material.encode_jpeg(frame.astype(np.uint8)))
+    analysed = burst.analyse_burst(frames)
+
+    figures = liveness.check(analysed, liveness.PASSIVE)
+
+    assert figures.scene_change < liveness.face_settings.MFA_FACE_SCENE_MAX_CHANGE
+
+
+def test_genuine_burst_scene_change_is_small(clip):
+    faces = burst.analyse_burst(material.clip_burst(clip, 133)).faces()
+
+    change, background = scene.scene_change(faces)
+
+    assert change < liveness.face_settings.MFA_FACE_SCENE_MAX_CHANGE
+    assert background > liveness.face_settings.MFA_FACE_SCENE_MIN_BACKGROUND
+
+
+def test_frames_of_different_sizes_ask_to_retry(clip):
+    frames = material.clip_burst(clip, 117)
+    frames[3] = material.encode_jpeg(
+        material.pad_to_frame(clip[117 + 3 * 12], size=(640, 400))
+    )
+    analysed = burst.analyse_burst(frames)
+
+    with pytest.raises(liveness.LivenessRetry) as caught:
+        liveness.check(analysed, liveness.PASSIVE)
+
+    assert caught.value.code == "frame_size_changed"
+
+
+def test_face_filling_frame_asks_for_background(clip):
+    # One fixed crop around the face of the first frame, 0.4 of the face's
+    # side larger on every side, enlarged to 640x480, so that the head and
+    # body cover nearly the whole frame.
+    first = burst.analyse_burst(material.clip_burst(clip, 117, count=1)).frames[0]
+    top, right, bottom, left = first.box
+    margin = int(0.4 * (right - left))
+    crop = (
+        slice(max(0, top - margin), bottom + margin),
+        slice(max(0, left - margin), right + margin),
+    )
+    frames = []
+    for index in range(117, 117 + 6 * 12, 12):
+        padded = material.pad_to_frame(clip[index])
+        frames.append(material.encode_jpeg(material.fit_to_frame(padded[crop])))
+    analysed = burst.analyse_burst(frames)
+
+    with pytest.raises(liveness.LivenessRetry) as caught:
+        liveness.check(analysed, liveness.PASSIVE)
+
+    assert caught.value.code == "liveness_needs_background"
 
 
 def test_passive_needs_enough_face_frames(clip):
@@ -227,6 +315,18 @@ def test_active_includes_passive_check(clip):
         liveness.check(analysed, liveness.ACTIVE, [liveness.BLINK, liveness.TURN_LEFT])
 
     assert caught.value.code == "still_image"
+
+
+def test_active_rejects_burst_shorter_than_challenge(turning_burst):
+    # Six chosen frames instead of the eleven that two actions need.
+    short = burst.Burst(frames=turning_burst.frames[:6])
+
+    with pytest.raises(liveness.LivenessRetry) as caught:
+        liveness.check(
+            short, liveness.ACTIVE, [liveness.TURN_RIGHT, liveness.TURN_LEFT]
+        )
+
+    assert caught.value.code == "liveness_frame_count"
 
 
 def test_active_without_actions_is_value_error(turning_burst):
