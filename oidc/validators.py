@@ -90,6 +90,17 @@ class PoolOAuth2Validator(OAuth2Validator):
             and request.redirect_uri == self.trusted_redirect_uri
         )
 
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        """Reject every resource owner password credentials request.
+
+        End users sign in on the hosted login page only, and discovery offers
+        no password grant. The parent class checks the password against
+        Django's users, who are the console administrators, and oauthlib asks
+        for that check before it checks the grant type. Any client of any
+        pool could then tell a right administrator password from a wrong one.
+        """
+        return False
+
     def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
         """Accept only a registered redirect URI, compared as a plain string.
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from authn.models import Application
 from oidc.models import Grant
 
-from .conftest import END_USER_PASSWORD
+from .conftest import ADMIN_PASSWORD, END_USER_PASSWORD
 from .oidc_setup import (
     CLIENT_SECRET,
     REDIRECT_URI,
@@ -268,6 +268,31 @@ def test_wrong_client_secret_is_invalid_client(live_server, client_app, end_user
 
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize("password", [ADMIN_PASSWORD, END_USER_PASSWORD, "wrong"])
+def test_password_grant_checks_no_password(
+    live_server, client_app, admin, end_user, password
+):
+    # The administrator's right password, an end user's right password and
+    # a wrong one get the same error, so the endpoint reveals none of them.
+    issuer = issuer_of(live_server, client_app.pool)
+    response = requests.post(
+        f"{issuer}/token/",
+        data={
+            "grant_type": "password",
+            "username": admin.username if password == ADMIN_PASSWORD else "alice",
+            "password": password,
+        },
+        auth=(client_app.client_id, CLIENT_SECRET),
+        timeout=10,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "Invalid credentials given.",
+    }
 
 
 def test_missing_client_authentication_is_invalid_client(
