@@ -9,6 +9,9 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from .identifiers import normalize_phone
 
 
 def _key(kind, *parts):
@@ -21,7 +24,22 @@ def _key(kind, *parts):
 
 
 def _account_key(pool, identifier):
-    return _key("account", pool.pk, (identifier or "").strip().lower())
+    return _key("account", pool.pk, canonical_identifier(pool, identifier))
+
+
+def canonical_identifier(pool, identifier):
+    """Return the form of ``identifier`` that its failures are counted under.
+
+    A phone number counts as its E.164 form, so that ``+1 202 555 0100`` and
+    ``+12025550100`` share one count, and any other text counts in lower case.
+    The form depends only on the text and the pool, never on whether an
+    account has it, so the count reveals no account.
+    """
+    text = (identifier or "").strip()
+    try:
+        return normalize_phone(text, pool.default_country)
+    except ValidationError:
+        return text.lower()
 
 
 def _ip_key(ip):

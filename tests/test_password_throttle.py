@@ -41,6 +41,24 @@ def test_unknown_account_locks_the_same_way(client, app, end_user, limits):
     assert b"Too many failed sign-in attempts" in response.content
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    ["+1 202 555 0100", "+1-202-555-0100", "001 202 555 0100", "+1.202.555.0100"],
+)
+def test_phone_spellings_share_one_count(client, app, end_user, limits, spelling):
+    for _ in range(3):
+        sign_in(client, app, identifier="+12025550100", password="wrong")
+    response = sign_in(client, app, identifier=spelling)
+    assert response.status_code == 429
+
+
+def test_unknown_phone_spellings_share_one_count(client, app, end_user, limits):
+    for _ in range(3):
+        sign_in(client, app, identifier="+1 202 555 0199", password="wrong")
+    response = sign_in(client, app, identifier="+12025550199", password="wrong")
+    assert response.status_code == 429
+
+
 def test_failures_below_limit_still_sign_in(client, app, end_user, limits):
     for _ in range(2):
         sign_in(client, app, password="wrong")

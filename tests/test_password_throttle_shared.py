@@ -30,7 +30,7 @@ import sys, types
 import django
 django.setup()
 from authn import throttle
-pool = types.SimpleNamespace(pk=int(sys.argv[1]))
+pool = types.SimpleNamespace(pk=int(sys.argv[1]), default_country=sys.argv[5])
 for _ in range(int(sys.argv[2])):
     throttle.record_failure(pool, sys.argv[3], sys.argv[4])
 """
@@ -90,6 +90,7 @@ def record_in_other_process(prefix, pool, count, identifier, ip):
             str(count),
             identifier,
             ip,
+            pool.default_country,
         ],
         cwd=REPO_DIR,
         env=environment,
