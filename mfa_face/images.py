@@ -41,30 +41,12 @@ def decode_image(data, *, max_bytes, max_pixels):
     :raises ImageRejected: with code ``empty_image``, ``unsupported_image_type``,
         ``image_too_large`` or ``invalid_image``.
     """
-    if not data:
-        raise ImageRejected(
-            "empty_image",
-            "The photo is empty. Take the photo again.",
-        )
-
-    if len(data) > max_bytes:
-        raise ImageRejected(
-            "image_too_large",
-            f"The photo is {len(data)} bytes, more than the maximum of "
-            f"{max_bytes} bytes. Send a smaller photo.",
-        )
-
-    image_format = _sniff_format(data)
-    if image_format is None:
-        raise ImageRejected(
-            "unsupported_image_type",
-            "The photo must be a JPEG or PNG image.",
-        )
-
-    image = _open_checked(data, image_format, max_pixels)
+    image = _open_checked(data, max_bytes, max_pixels)
     try:
         image.load()
-        image = ImageOps.exif_transpose(image)
+        # In place, because a copy of every upright frame costs about 0.5 ms
+        # at 640x480, a tenth of a later frame's work besides its descriptor.
+        ImageOps.exif_transpose(image, in_place=True)
         return _to_rgb_array(image)
     except Image.DecompressionBombError as exc:
         raise _too_large_error(image.size, max_pixels) from exc
@@ -73,6 +55,18 @@ def decode_image(data, *, max_bytes, max_pixels):
             "invalid_image",
             "The photo is damaged or incomplete. Take the photo again.",
         ) from exc
+
+
+def check_header(data, *, max_bytes, max_pixels):
+    """Check what :func:`decode_image` can check without decoding any pixel.
+
+    A frame that passes can still fail to decode, when its data ends early
+    or is damaged after the header.
+
+    :raises ImageRejected: with code ``empty_image``, ``unsupported_image_type``,
+        ``image_too_large`` or ``invalid_image``.
+    """
+    _open_checked(data, max_bytes, max_pixels).close()
 
 
 def declared_pixels(data):
@@ -103,8 +97,28 @@ def _sniff_format(data):
     return None
 
 
-def _open_checked(data, image_format, max_pixels):
-    """Open the image header only, and reject it when it declares too many pixels."""
+def _open_checked(data, max_bytes, max_pixels):
+    """Open the image header only, and reject an empty, oversized or unknown image."""
+    if not data:
+        raise ImageRejected(
+            "empty_image",
+            "The photo is empty. Take the photo again.",
+        )
+
+    if len(data) > max_bytes:
+        raise ImageRejected(
+            "image_too_large",
+            f"The photo is {len(data)} bytes, more than the maximum of "
+            f"{max_bytes} bytes. Send a smaller photo.",
+        )
+
+    image_format = _sniff_format(data)
+    if image_format is None:
+        raise ImageRejected(
+            "unsupported_image_type",
+            "The photo must be a JPEG or PNG image.",
+        )
+
     try:
         image = Image.open(io.BytesIO(data), formats=[image_format])
     except Image.DecompressionBombError as exc:

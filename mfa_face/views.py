@@ -26,6 +26,7 @@ from mfa_recovery import factor as recovery_codes
 from . import attempts, engine, factor, images, liveness
 from . import challenge as challenges
 from .conf import settings as face_settings
+from .errors import ImageRejected
 from .models import FaceDevice
 from .quality import GATES
 
@@ -181,7 +182,9 @@ class FrameUploadView(FaceStepMixin, View):
             return problem
 
         # Counted only for an attempt that will be analysed, so requests that
-        # fail the cheap checks above cannot use up the user's attempts.
+        # fail the cheap checks above, image headers included, cannot use up
+        # the user's attempts. A frame whose data is damaged after a valid
+        # header is found only while decoding, and counts.
         if not attempts.count_attempt(self.end_user):
             logger.warning(
                 "face attempts over limit app=%s user=%s", self.app.pk, self.end_user.pk
@@ -440,7 +443,16 @@ def read_frames(uploads):
                 "A camera frame is larger than "
                 f"{face_settings.MFA_FACE_MAX_FRAME_BYTES} bytes. Try again.",
             )
-        frames.append(upload.read())
+        frame = upload.read()
+        try:
+            images.check_header(
+                frame,
+                max_bytes=face_settings.MFA_FACE_MAX_FRAME_BYTES,
+                max_pixels=face_settings.MFA_FACE_MAX_FRAME_PIXELS,
+            )
+        except ImageRejected as error:
+            return None, error_response(error.code, error.message)
+        frames.append(frame)
 
     total = sum(images.declared_pixels(frame) for frame in frames)
     if total > face_settings.MFA_FACE_MAX_BURST_PIXELS:

@@ -1,9 +1,11 @@
 """The face factor locks after five consecutive failures; audit records follow."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from audit.models import AuditEvent, EventType
 from mfa_face.models import FaceDevice
@@ -102,13 +104,20 @@ def test_template_column_is_encrypted(device):
     assert stored.startswith(b"gAAAAA")
 
 
+def blank_jpeg():
+    """Return a gray 640x480 JPEG: a valid frame that shows no face."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (128, 128, 128)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 def test_attempts_over_limit_are_429(client, verifying, end_user, settings):  # noqa: F811
     # The fixture's enrollment was the first attempt.
     settings.MFA_FACE_MAX_ATTEMPTS = 3
     settings.MFA_FACE_THROTTLE_FACTOR = 0
     for _ in range(2):
-        response = post_frames(client, verifying, "verify", b"not an image")
-        assert response.status_code == 415
+        response = post_frames(client, verifying, "verify", blank_jpeg())
+        assert response.status_code == 422
 
     response = post_frames(client, verifying, "verify", face_bytes(OBAMA_2))
     assert response.status_code == 429
@@ -133,6 +142,23 @@ def test_lockout_after_limit(device):
     locked, details = device.lockout()
     assert locked is True
     assert details["locked_until"] > timezone.now()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [b"not an image", b"", b"\xff\xd8\xff" + b"\x00" * 40],
+    ids=["text", "empty", "header"],
+)
+def test_unreadable_frames_use_no_attempts(
+    client, verifying, end_user, settings, frame
+):  # noqa: F811
+    settings.MFA_FACE_MAX_ATTEMPTS = 2
+    for _ in range(5):
+        response = post_frames(client, verifying, "verify", frame)
+        assert response.status_code in (400, 415)
+
+    response = post_frames(client, verifying, "verify", face_bytes(OBAMA_2))
+    assert response.status_code == 200
 
 
 def test_rejected_nonces_use_no_attempts(client, verifying, end_user, settings):  # noqa: F811
