@@ -38,7 +38,7 @@ run: $(VENV)/.requirements
 	$(BIN)/python manage.py migrate --no-input
 	@echo
 	@echo "Console: http://$(HOST):$(PORT)/console/register/ (create an administrator account first)"
-	@echo "Demo data instead: $(BIN)/python manage.py seed_demo"
+	@echo "Demo data instead: $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)"
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
