@@ -1,5 +1,8 @@
 """Throttling of failed password sign-ins, per account and per client IP.
 
+End users are counted per pool and identifier, console administrators per
+email. Both kinds of failure count towards the limit of the client IP.
+
 Counters live in Django's cache with a fixed window. The default local-memory
 cache keeps one count per process, so a server with several workers sets
 REDIS_URL (idp/settings.py) for the limits to hold across workers.
@@ -69,6 +72,35 @@ def record_failure(pool, identifier, ip):
 def reset_account(pool, identifier):
     """Forget the identifier's failures after a successful sign-in."""
     cache.delete(_account_key(pool, identifier))
+
+
+def _admin_key(email):
+    return _key("admin", (email or "").strip().lower())
+
+
+def is_admin_throttled(email, ip):
+    """Return True while an administrator email or the client IP has too many failures.
+
+    The email is counted whether or not an administrator has it, so the result
+    does not reveal which accounts exist.
+    """
+    admin_failures = cache.get(_admin_key(email), 0)
+    if admin_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT:
+        return True
+
+    ip_failures = cache.get(_ip_key(ip), 0)
+    return ip_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_IP
+
+
+def record_admin_failure(email, ip):
+    """Count one failed console sign-in for the email and the client IP."""
+    for key in (_admin_key(email), _ip_key(ip)):
+        _increment(key)
+
+
+def reset_admin(email):
+    """Forget the email's failures after a successful console sign-in."""
+    cache.delete(_admin_key(email))
 
 
 def _increment(key):

@@ -73,9 +73,75 @@ def test_sign_in_wrong_password(client, admin):
     response = client.post(
         reverse("console:login"), {"username": admin.email, "password": "wrong"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"The email or password is incorrect" in response.content
     assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def limits(settings):
+    settings.AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT = 3
+    settings.AUTHN_PASSWORD_MAX_FAILURES_PER_IP = 5
+    return settings
+
+
+def console_sign_in(client, email, password, ip="10.0.0.1"):
+    return client.post(
+        reverse("console:login"),
+        {"username": email, "password": password},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_sign_in_locks_after_limit(client, admin, limits):
+    for _ in range(3):
+        console_sign_in(client, admin.email, "wrong")
+
+    response = console_sign_in(client, admin.email, ADMIN_PASSWORD)
+
+    assert response.status_code == 429
+    assert b"Too many failed sign-in attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_lock_ignores_email_case(client, admin, limits):
+    for _ in range(3):
+        console_sign_in(client, admin.email.upper(), "wrong")
+
+    response = console_sign_in(client, admin.email, ADMIN_PASSWORD)
+
+    assert response.status_code == 429
+
+
+def test_sign_in_unknown_email_locks_the_same_way(client, admin, limits):
+    for _ in range(3):
+        console_sign_in(client, "nobody@example.com", "wrong")
+
+    response = console_sign_in(client, "nobody@example.com", "wrong")
+
+    assert response.status_code == 429
+
+
+def test_sign_in_ip_locks_after_limit(client, admin, limits):
+    for number in range(5):
+        console_sign_in(client, f"guess{number}@example.com", "wrong")
+
+    response = console_sign_in(client, admin.email, ADMIN_PASSWORD)
+
+    assert response.status_code == 429
+
+
+def test_sign_in_success_resets_count(client, admin, limits):
+    for _ in range(2):
+        console_sign_in(client, admin.email, "wrong")
+    console_sign_in(client, admin.email, ADMIN_PASSWORD)
+    client.logout()
+    for _ in range(2):
+        console_sign_in(client, admin.email, "wrong")
+
+    response = console_sign_in(client, admin.email, ADMIN_PASSWORD)
+
+    assert response.status_code == 302
 
 
 def test_sign_in_returns_to_requested_page(client, admin, pool):

@@ -5,9 +5,13 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views import View
+
+from authn import throttle
+from authn.views import client_ip, too_many_failures_message
 
 from ..forms import AdminRegistrationForm, AdminSignInForm
 from .base import console_context
@@ -36,9 +40,43 @@ class RegisterView(View):
 
 
 class SignInView(auth_views.LoginView):
+    """Django's sign-in, with failed attempts limited per email and client IP.
+
+    An administrator can turn face MFA off for a whole pool, so guessing an
+    administrator password is limited like an end user's sign-in.
+    """
+
     template_name = "console/login.html"
     authentication_form = AdminSignInForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("username", "")
+        ip = client_ip(request)
+        if throttle.is_admin_throttled(email, ip):
+            logger.warning("console sign-in throttled ip=%s", ip)
+            # Bound without the password, so validating the form checks no
+            # password, and the only error shown is the throttle's.
+            form = self.get_form_class()(request, data={"username": email})
+            form.errors.clear()
+            form.add_error(None, too_many_failures_message())
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        throttle.reset_admin(form.cleaned_data["username"])
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            ip = client_ip(self.request)
+            throttle.record_admin_failure(form.data.get("username", ""), ip)
+            logger.info("console sign-in failed ip=%s reason=invalid_credentials", ip)
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
