@@ -44,8 +44,8 @@ def decode_image(data, *, max_bytes, max_pixels):
     image = _open_checked(data, max_bytes, max_pixels)
     try:
         image.load()
-        # In place, because a copy of every upright frame costs about 0.5 ms
-        # at 640x480, a tenth of a later frame's work besides its descriptor.
+        # In place, because copying each upright 640x480 frame took about
+        # 0.8 ms (Pillow 13, 2 cores).
         ImageOps.exif_transpose(image, in_place=True)
         return _to_rgb_array(image)
     except Image.DecompressionBombError as exc:
