@@ -159,7 +159,34 @@ class ChallengeView(FaceStepMixin, View):
 class FrameUploadView(FaceStepMixin, View):
     """Base of the two JSON endpoints that receive a burst of frames."""
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Django's own answer is an empty HTML page; it is built for its
+        # "Method Not Allowed" log line, and a JSON error replaces it.
+        super().http_method_not_allowed(request, *args, **kwargs)
+        response = error_response(
+            "method_not_allowed",
+            f"{request.method} is not accepted here. POST the camera frames.",
+            status=405,
+        )
+        response["Allow"] = "POST"
+        return response
+
     def post(self, request):
+        # Without this check a JSON or raw image body has no transaction field
+        # and would be reported as another sign-in's upload.
+        if request.content_type != "multipart/form-data":
+            logger.info(
+                "face upload rejected app=%s content_type=%s",
+                self.app.pk,
+                request.content_type,
+            )
+            return error_response(
+                "unsupported_media_type",
+                "Send the camera frames as multipart/form-data, one 'frame' field "
+                "per image, with the 'transaction' and 'challenge' fields.",
+                status=415,
+            )
+
         problem = check_transaction(self, request)
         if problem is not None:
             return problem

@@ -1,17 +1,21 @@
 """The face factor locks after five consecutive failures; audit records follow."""
 
-import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from audit.models import AuditEvent, EventType
 from mfa_face.models import FaceDevice
 
 from .faces import face_bytes
-from .test_face_step import BIDEN, OBAMA_2, post_frames, verifying  # noqa: F401 (fixture)
+from .test_face_step import (  # noqa: F401 (fixture)
+    BIDEN,
+    OBAMA_2,
+    jpeg_without_face,
+    post_frames,
+    verifying,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,19 +108,12 @@ def test_template_column_is_encrypted(device):
     assert stored.startswith(b"gAAAAA")
 
 
-def blank_jpeg():
-    """Return a gray 640x480 JPEG: a valid frame that shows no face."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (128, 128, 128)).save(buffer, format="JPEG")
-    return buffer.getvalue()
-
-
 def test_attempts_over_limit_are_429(client, verifying, end_user, settings):  # noqa: F811
     # The fixture's enrollment was the first attempt.
     settings.MFA_FACE_MAX_ATTEMPTS = 3
     settings.MFA_FACE_THROTTLE_FACTOR = 0
     for _ in range(2):
-        response = post_frames(client, verifying, "verify", blank_jpeg())
+        response = post_frames(client, verifying, "verify", jpeg_without_face())
         assert response.status_code == 422
 
     response = post_frames(client, verifying, "verify", face_bytes(OBAMA_2))

@@ -349,6 +349,31 @@ def test_bad_upload_is_4xx_and_writes_nothing(
     assert not FaceDevice.objects.filter(user=end_user).exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(b'{"frame": []}', "application/json"), (b"\xff\xd8\xff", "image/jpeg")],
+    ids=["json", "raw_jpeg"],
+)
+def test_non_multipart_upload_is_415(client, enrolling, end_user, body, content_type):
+    response = client.post(
+        reverse("mfa_face:enroll", args=[enrolling.client_id]),
+        body,
+        content_type=content_type,
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not FaceDevice.objects.filter(user=end_user).exists()
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_upload_endpoint_other_method_is_json_405(client, enrolling, method):
+    url = reverse("mfa_face:verify", args=[enrolling.client_id])
+    response = getattr(client, method)(url)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert response["Allow"] == "POST"
+
+
 def test_frame_over_size_limit_is_413(client, enrolling, settings):
     # One byte too many for the frame, while the whole request stays under
     # the request body limit, which admits MFA_FACE_MAX_FRAMES such frames.
