@@ -160,8 +160,8 @@ class FrameUploadView(FaceStepMixin, View):
     """Base of the two JSON endpoints that receive a burst of frames."""
 
     def http_method_not_allowed(self, request, *args, **kwargs):
-        # Django's own answer is an empty HTML page; it is built for its
-        # "Method Not Allowed" log line, and a JSON error replaces it.
+        # Django's own response, an empty HTML page, is built only for its
+        # "Method Not Allowed" log line. A JSON error replaces it.
         super().http_method_not_allowed(request, *args, **kwargs)
         response = error_response(
             "method_not_allowed",
