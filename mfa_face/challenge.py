@@ -7,6 +7,12 @@ by the app's client id like it. For active liveness it also contains the
 actions that the page must prompt for, and its deadline is short. A consumed
 nonce is also recorded in the database (:class:`UsedChallenge`), which settles
 concurrent uploads of one nonce.
+
+The active actions of an account stay the same from challenge to challenge,
+in Django's cache, until an attempt passes or is rejected as a presentation
+attack, or until ``MFA_FACE_ACTIVE_ACTIONS_TTL`` seconds pass. Otherwise a
+client could request challenges until the actions matched a recording it
+had prepared.
 """
 
 import hashlib
@@ -16,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -69,7 +76,7 @@ def issue(request, app, transaction):
     actions = []
     lifetime = face_settings.MFA_FACE_CHALLENGE_TTL
     if level == liveness.ACTIVE:
-        actions = _random.sample(liveness.ACTIONS, ACTIVE_ACTION_COUNT)
+        actions = _account_actions(transaction.user_id)
         lifetime = face_settings.MFA_FACE_ACTIVE_DEADLINE
 
     now = time.time()
@@ -136,6 +143,29 @@ def consume(request, app, transaction, nonce):
             "The face check took too long. Press the button to try again.",
         )
     return challenge
+
+
+def forget_actions(user_id):
+    """Let the next active challenge of the account draw new actions.
+
+    Called after an attempt passed or was rejected as a presentation attack,
+    which counts as a failed attempt.
+    """
+    cache.delete(_actions_key(user_id))
+
+
+def _account_actions(user_id):
+    """Return the account's current active actions, drawn on first use."""
+    key = _actions_key(user_id)
+    actions = cache.get(key)
+    if actions is None:
+        actions = _random.sample(liveness.ACTIONS, ACTIVE_ACTION_COUNT)
+        cache.set(key, actions, timeout=face_settings.MFA_FACE_ACTIVE_ACTIONS_TTL)
+    return list(actions)
+
+
+def _actions_key(user_id):
+    return f"mfa_face:active-actions:{user_id}"
 
 
 def liveness_level(app, challenge):

@@ -136,6 +136,10 @@ DEFAULTS = {
     # Seconds from issuing an active liveness challenge until its frames must
     # have arrived: the capture takes about 4 seconds.
     "MFA_FACE_ACTIVE_DEADLINE": 20,
+    # Seconds that an account keeps its active liveness actions when no
+    # attempt passes or is rejected as an attack, so that requesting new
+    # challenges does not draw new actions.
+    "MFA_FACE_ACTIVE_ACTIONS_TTL": 900,
     # Seconds a challenge nonce stays valid when liveness is off or passive.
     "MFA_FACE_CHALLENGE_TTL": 120,
 }

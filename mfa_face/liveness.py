@@ -18,10 +18,11 @@ The passive check cannot catch a video of the user replayed on a screen,
 because the video shows a real head turning. The active check's random
 actions are what a replayed recording fails.
 
-NOTE: photos of the user pasted onto one shared background pass the scene
-comparison and, being different pictures, fit no single plane, so the
-passive level accepts them. The active level rejects them unless the photos
-also show the requested head turns or blink.
+NOTE: frames made in software and sent in place of the camera's pass the
+passive level when they show a head turning in 3D over a still background:
+one photo warped per frame, or photos of the user pasted onto one shared
+background. The active level rejects them unless they also show the
+requested actions in order.
 """
 
 import itertools

@@ -234,6 +234,8 @@ class FrameUploadView(FaceStepMixin, View):
                 self.end_user.pk,
                 error.code,
             )
+            if isinstance(error, liveness.PresentationAttack):
+                challenges.forget_actions(self.end_user.pk)
             self.audit(EventType.FACE_REJECTED, reason=error.code)
             self.audit_lockout()
             return error_response(error.code, error.message)
@@ -263,6 +265,7 @@ class FrameUploadView(FaceStepMixin, View):
             )
 
     def succeed(self, status, message, **extra):
+        challenges.forget_actions(self.end_user.pk)
         login.complete_face_step(self.request, self.app, self.transaction)
         self.audit(EventType.SIGN_IN_SUCCEEDED, factors=list(self.transaction.factors))
         return JsonResponse(
@@ -353,6 +356,7 @@ class VerifyView(FrameUploadView):
             raise attack
 
         if not result.matched:
+            challenges.forget_actions(self.end_user.pk)
             self.audit(
                 EventType.FACE_REJECTED,
                 reason="face_mismatch",

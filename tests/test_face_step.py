@@ -785,6 +785,50 @@ def test_active_rejects_actions_in_wrong_order(
     assert not FaceDevice.objects.filter(user=end_user).exists()
 
 
+def draw_in_turn(monkeypatch, *sequences):
+    draws = iter(sequences)
+    monkeypatch.setattr(
+        challenges._random, "sample", lambda population, count: list(next(draws))
+    )
+
+
+def actions_of(client, app):
+    body = request_challenge(client, app).json()
+    return [step["action"] for step in body["actions"]]
+
+
+def test_active_challenge_again_keeps_actions(client, active, monkeypatch):
+    draw_in_turn(monkeypatch, ["turn_right", "turn_left"], ["blink", "turn_left"])
+
+    first = actions_of(client, active)
+    second = actions_of(client, active)
+
+    assert first == ["turn_right", "turn_left"]
+    assert second == first
+
+
+def test_active_actions_drawn_again_after_attack(
+    client, active, end_user, clip, monkeypatch
+):
+    draw_in_turn(monkeypatch, ["turn_left", "turn_right"], ["blink", "turn_left"])
+    rejected = post_frames(client, active, "enroll", *turning_frames(clip))
+    assert rejected.json()["code"] == "actions_not_seen"
+
+    assert actions_of(client, active) == ["blink", "turn_left"]
+
+
+def test_active_actions_drawn_again_after_success(
+    client, active, end_user, clip, monkeypatch
+):
+    draw_in_turn(monkeypatch, ["turn_right", "turn_left"], ["blink", "turn_left"])
+    enrolled = post_frames(client, active, "enroll", *turning_frames(clip))
+    assert enrolled.status_code == 200, enrolled.json()
+    client.post(reverse("authn:logout", args=[active.client_id]))
+    sign_in(client, active)
+
+    assert actions_of(client, active) == ["blink", "turn_left"]
+
+
 def test_active_challenge_frame_count_fits_limit(client, active):
     body = request_challenge(client, active).json()
     frames = 1 + sum(step["frames"] for step in body["actions"])

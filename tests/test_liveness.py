@@ -360,6 +360,7 @@ class FakeApp:
 
 class FakeTransaction:
     id = "transaction-1"
+    user_id = 7
 
 
 # Consuming a nonce records it in the database.
@@ -395,14 +396,46 @@ def test_challenge_actions_vary_between_attempts():
     request = FakeRequest()
     app = FakeApp(liveness.ACTIVE)
 
-    sequences = {
-        tuple(challenge.issue(request, app, FakeTransaction()).actions)
-        for _ in range(120)
-    }
+    sequences = set()
+    for _ in range(120):
+        sequences.add(tuple(challenge.issue(request, app, FakeTransaction()).actions))
+        challenge.forget_actions(FakeTransaction.user_id)
 
     # 6 ordered pairs of distinct actions exist; 120 draws miss one with a
     # probability below 6 * (5/6)**120, about 2e-9.
     assert len(sequences) == 6
+
+
+def draw_in_turn(monkeypatch, *sequences):
+    """Make the action draws return ``sequences`` one after another."""
+    draws = iter(sequences)
+    monkeypatch.setattr(
+        challenge._random, "sample", lambda population, count: list(next(draws))
+    )
+
+
+def test_new_challenge_keeps_account_actions(monkeypatch):
+    draw_in_turn(monkeypatch, ["turn_left", "blink"], ["turn_right", "turn_left"])
+    request = FakeRequest()
+    app = FakeApp(liveness.ACTIVE)
+
+    first = challenge.issue(request, app, FakeTransaction())
+    second = challenge.issue(request, app, FakeTransaction())
+
+    assert second.actions == first.actions
+    assert second.nonce != first.nonce
+
+
+def test_forgotten_actions_are_drawn_again(monkeypatch):
+    draw_in_turn(monkeypatch, ["turn_left", "blink"], ["turn_right", "turn_left"])
+    request = FakeRequest()
+    app = FakeApp(liveness.ACTIVE)
+
+    challenge.issue(request, app, FakeTransaction())
+    challenge.forget_actions(FakeTransaction.user_id)
+    second = challenge.issue(request, app, FakeTransaction())
+
+    assert second.actions == ["turn_right", "turn_left"]
 
 
 def test_liveness_errors_are_face_errors():
