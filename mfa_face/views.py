@@ -119,6 +119,7 @@ class FaceStepView(FaceStepMixin, View):
                 if self.transaction.recheck
                 else reverse("mfa_recovery:use", args=[self.app.client_id]),
                 "locked_until": locked_until,
+                "can_cancel": can_cancel(request, self.app),
                 "burst_frames": face_settings.MFA_FACE_BURST_FRAMES,
                 "burst_interval_ms": face_settings.MFA_FACE_BURST_INTERVAL_MS,
             },
@@ -386,6 +387,16 @@ def already_enrolled():
         "A face is already enrolled for this account. Reload the page to verify it.",
         status=409,
     )
+
+
+def can_cancel(request, app):
+    """Return True when a relying party's request waits, so the user can go back.
+
+    A user without a camera cannot finish a first sign-in, because recovery
+    codes come with enrollment, so the page offers the way back to the app.
+    """
+    resume = login.peek_resume(request, app)
+    return bool(resume and resume["cancel_url"])
 
 
 def check_transaction(view, request):

@@ -168,6 +168,13 @@ def test_face_page_asks_to_enroll_first_time(client, enrolling):
     assert response.context["mode"] == "enroll"
 
 
+def test_face_page_without_app_request_has_no_cancel(client, enrolling):
+    # Signed in on the hosted login directly: no relying party waits.
+    response = client.get(reverse("mfa_face:step", args=[enrolling.client_id]))
+    assert response.status_code == 200
+    assert b'id="face-cancel"' not in response.content
+
+
 def test_face_page_states_burst_size(client, enrolling, settings):
     settings.MFA_FACE_BURST_FRAMES = 7
     response = client.get(reverse("mfa_face:step", args=[enrolling.client_id]))

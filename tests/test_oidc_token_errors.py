@@ -171,6 +171,28 @@ def test_cancel_on_login_page_returns_access_denied(live_server, client_app):
     assert params["state"] == rp.state
 
 
+def test_cancel_on_face_step_returns_access_denied(live_server, face_app, end_user):
+    register_client(face_app)
+    rp = relying_party(live_server, face_app)
+    browser = ScriptedBrowser(live_server.url)
+    login_page = browser.open(rp.authorization_url()).response
+    face_page = browser.submit_password(login_page, "alice", END_USER_PASSWORD)
+    assert b"Cancel and return to" in face_page.response.content
+
+    result = browser.open(
+        f"{live_server.url}/login/{face_app.client_id}/cancel/",
+        method="POST",
+        data={"csrfmiddlewaretoken": browser.csrf_token(face_page.response)},
+        headers={"Referer": face_page.url},
+    )
+
+    params = query_params(result.left_to)
+    assert result.left_to.startswith(REDIRECT_URI + "?")
+    assert params["error"] == "access_denied"
+    assert params["state"] == rp.state
+    assert not Grant.objects.exists()
+
+
 def test_password_only_session_gets_no_code(live_server, face_app, end_user):
     register_client(face_app)
     rp = relying_party(live_server, face_app)
