@@ -153,17 +153,22 @@ def test_unsupported_response_type_is_redirected(live_server, client_app):
     assert params["iss"] == issuer_of(live_server, client_app.pool)
 
 
+def press_cancel(live_server, browser, app, page):
+    """POST the "Cancel and return" form of a hosted login page."""
+    return browser.open(
+        f"{live_server.url}/login/{app.client_id}/cancel/",
+        method="POST",
+        data={"csrfmiddlewaretoken": browser.csrf_token(page)},
+        headers={"Referer": page.url},
+    )
+
+
 def test_cancel_on_login_page_returns_access_denied(live_server, client_app):
     rp = relying_party(live_server, client_app)
     browser = ScriptedBrowser(live_server.url)
     login_page = browser.open(rp.authorization_url()).response
 
-    result = browser.open(
-        f"{live_server.url}/login/{client_app.client_id}/cancel/",
-        method="POST",
-        data={"csrfmiddlewaretoken": browser.csrf_token(login_page)},
-        headers={"Referer": login_page.url},
-    )
+    result = press_cancel(live_server, browser, client_app, login_page)
 
     params = query_params(result.left_to)
     assert result.left_to.startswith(REDIRECT_URI + "?")
@@ -179,12 +184,7 @@ def test_cancel_on_face_step_returns_access_denied(live_server, face_app, end_us
     face_page = browser.submit_password(login_page, "alice", END_USER_PASSWORD)
     assert b"Cancel and return to" in face_page.response.content
 
-    result = browser.open(
-        f"{live_server.url}/login/{face_app.client_id}/cancel/",
-        method="POST",
-        data={"csrfmiddlewaretoken": browser.csrf_token(face_page.response)},
-        headers={"Referer": face_page.url},
-    )
+    result = press_cancel(live_server, browser, face_app, face_page.response)
 
     params = query_params(result.left_to)
     assert result.left_to.startswith(REDIRECT_URI + "?")
