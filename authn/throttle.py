@@ -55,18 +55,12 @@ def is_throttled(pool, identifier, ip):
     The identifier is counted whether or not an account has it, so the result
     does not reveal which accounts exist.
     """
-    account_failures = cache.get(_account_key(pool, identifier), 0)
-    if account_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT:
-        return True
-
-    ip_failures = cache.get(_ip_key(ip), 0)
-    return ip_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_IP
+    return _over_limit(_account_key(pool, identifier), ip)
 
 
 def record_failure(pool, identifier, ip):
     """Count one failed password sign-in for the identifier and the client IP."""
-    for key in (_account_key(pool, identifier), _ip_key(ip)):
-        _increment(key)
+    _record(_account_key(pool, identifier), ip)
 
 
 def reset_account(pool, identifier):
@@ -84,23 +78,31 @@ def is_admin_throttled(email, ip):
     The email is counted whether or not an administrator has it, so the result
     does not reveal which accounts exist.
     """
-    admin_failures = cache.get(_admin_key(email), 0)
-    if admin_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT:
+    return _over_limit(_admin_key(email), ip)
+
+
+def record_admin_failure(email, ip):
+    """Count one failed console sign-in for the email and the client IP."""
+    _record(_admin_key(email), ip)
+
+
+def reset_admin(email):
+    """Forget the email's failures after a successful console sign-in."""
+    cache.delete(_admin_key(email))
+
+
+def _over_limit(account_key, ip):
+    account_failures = cache.get(account_key, 0)
+    if account_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_ACCOUNT:
         return True
 
     ip_failures = cache.get(_ip_key(ip), 0)
     return ip_failures >= settings.AUTHN_PASSWORD_MAX_FAILURES_PER_IP
 
 
-def record_admin_failure(email, ip):
-    """Count one failed console sign-in for the email and the client IP."""
-    for key in (_admin_key(email), _ip_key(ip)):
+def _record(account_key, ip):
+    for key in (account_key, _ip_key(ip)):
         _increment(key)
-
-
-def reset_admin(email):
-    """Forget the email's failures after a successful console sign-in."""
-    cache.delete(_admin_key(email))
 
 
 def _increment(key):

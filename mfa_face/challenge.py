@@ -9,8 +9,8 @@ nonce is also recorded in the database (:class:`UsedChallenge`), which settles
 concurrent uploads of one nonce.
 
 The active actions of an account stay the same from challenge to challenge,
-in Django's cache, until an attempt passes or is rejected as a presentation
-attack, or until ``MFA_FACE_ACTIVE_ACTIONS_TTL`` seconds pass. Otherwise a
+in Django's cache, until an attempt passes, mismatches or is rejected as a
+presentation attack, or until ``MFA_FACE_ACTIVE_ACTIONS_TTL`` seconds pass. Otherwise a
 client could request challenges until the actions matched a recording it
 had prepared.
 """
@@ -148,8 +148,8 @@ def consume(request, app, transaction, nonce):
 def forget_actions(user_id):
     """Let the next active challenge of the account draw new actions.
 
-    Called after an attempt passed or was rejected as a presentation attack,
-    which counts as a failed attempt.
+    Called after an attempt passed, or failed as a face mismatch or a
+    presentation attack.
     """
     cache.delete(_actions_key(user_id))
 

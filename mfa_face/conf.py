@@ -110,13 +110,13 @@ DEFAULTS = {
     # turned that far shows depth. A flat burst with less change is asked to
     # try again with a slight head turn.
     "MFA_FACE_PLANAR_MIN_TURN": 12,
-    # A burst is a presentation attack when the background of two consecutive
-    # frames differs by more than this mean absolute gray level (0 to 255),
-    # after both are scaled down to 64 px wide and the head and body are left
-    # out. One camera capture keeps its background, and photos shown to the
-    # camera one after another do not. The shared clip's bursts measured 14.0
-    # at most, and bursts of different shared photos of one person 30.0 and
-    # more; docs/accuracy.md has the measurement.
+    # A burst is a presentation attack when the backgrounds of two consecutive
+    # frames differ by more than this mean absolute gray level (0 to 255).
+    # Both frames are scaled down to 64 px wide, and the head and body are
+    # left out. One camera capture keeps its background, and photos shown to
+    # the camera one after another do not. The shared clip's bursts measured
+    # 14.1 at most, and bursts of different shared photos of one person 29.6
+    # and more (docs/accuracy.md).
     "MFA_FACE_SCENE_MAX_CHANGE": 22,
     # Minimum fraction of the frame, 0 to 1, that must show background beside
     # and above the head for the scene comparison. A face that fills the frame
@@ -136,9 +136,9 @@ DEFAULTS = {
     # Seconds from issuing an active liveness challenge until its frames must
     # have arrived: the capture takes about 4 seconds.
     "MFA_FACE_ACTIVE_DEADLINE": 20,
-    # Seconds that an account keeps its active liveness actions when no
-    # attempt passes or is rejected as an attack, so that requesting new
-    # challenges does not draw new actions.
+    # Seconds that an account keeps its active liveness actions while no
+    # attempt passes, mismatches or is rejected as an attack, so that
+    # requesting new challenges does not draw new actions.
     "MFA_FACE_ACTIVE_ACTIONS_TTL": 900,
     # Seconds a challenge nonce stays valid when liveness is off or passive.
     "MFA_FACE_CHALLENGE_TTL": 120,

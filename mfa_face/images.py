@@ -63,26 +63,12 @@ def check_header(data, *, max_bytes, max_pixels):
     A frame that passes can still fail to decode, when its data ends early
     or is damaged after the header.
 
+    :return: width x height as the header declares it.
     :raises ImageRejected: with code ``empty_image``, ``unsupported_image_type``,
         ``image_too_large`` or ``invalid_image``.
     """
-    _open_checked(data, max_bytes, max_pixels).close()
-
-
-def declared_pixels(data):
-    """Return width x height as the header of a JPEG or PNG declares it, or 0.
-
-    Nothing is decoded. Data that is not a readable JPEG or PNG returns 0,
-    because :func:`decode_image` rejects it later with its own error code.
-    """
-    image_format = _sniff_format(data)
-    if image_format is None:
-        return 0
-    try:
-        with Image.open(io.BytesIO(data), formats=[image_format]) as image:
-            width, height = image.size
-    except (Image.DecompressionBombError, UnidentifiedImageError, *_DECODE_ERRORS):
-        return 0
+    with _open_checked(data, max_bytes, max_pixels) as image:
+        width, height = image.size
     return width * height
 
 

@@ -93,8 +93,8 @@ class LivenessFigures:
     still_difference: float
     planar_error: float
     pose_change: float
-    scene_change: float = 0.0
-    background: float = 1.0
+    scene_change: float
+    background: float
 
 
 def check(burst, level, actions=()):

@@ -16,9 +16,9 @@ import numpy as np
 # the background little, and the comparison of five 640x480 frames took
 # about 2 ms (OpenCV 5.1, 2 cores).
 SCENE_WIDTH = 64
-# The head and body are left out of the background: the face box grown by
-# this fraction of its side to the left, the right and the top, and
-# everything below it down to the bottom of the frame.
+# Fraction of the face box's side by which the left-out head and body region
+# grows to the left, the right and the top. The region also reaches down to
+# the bottom of the frame.
 SCENE_BODY_MARGIN = 0.5
 # Pixels whose 3x3 neighbourhood has a gray-level variance below this, in
 # both frames, are left out of the background as well. A camera's noise

@@ -478,6 +478,7 @@ def read_frames(uploads):
         )
 
     frames = []
+    total = 0
     for upload in uploads:
         if upload.size > face_settings.MFA_FACE_MAX_FRAME_BYTES:
             return None, error_response(
@@ -487,7 +488,7 @@ def read_frames(uploads):
             )
         frame = upload.read()
         try:
-            images.check_header(
+            total += images.check_header(
                 frame,
                 max_bytes=face_settings.MFA_FACE_MAX_FRAME_BYTES,
                 max_pixels=face_settings.MFA_FACE_MAX_FRAME_PIXELS,
@@ -496,7 +497,6 @@ def read_frames(uploads):
             return None, error_response(error.code, error.message)
         frames.append(frame)
 
-    total = sum(images.declared_pixels(frame) for frame in frames)
     if total > face_settings.MFA_FACE_MAX_BURST_PIXELS:
         return None, error_response(
             "burst_too_large",

@@ -95,8 +95,8 @@ class PoolOAuth2Validator(OAuth2Validator):
 
         End users sign in on the hosted login page only, and discovery offers
         no password grant. The parent class checks the password against
-        Django's users, who are the console administrators, and oauthlib asks
-        for that check before it checks the grant type. Any client of any
+        Django's users, who are the console administrators, and oauthlib calls
+        that check before it checks the grant type. Any client of any
         pool could then tell a right administrator password from a wrong one.
         """
         return False

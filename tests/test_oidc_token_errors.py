@@ -153,6 +153,14 @@ def test_unsupported_response_type_is_redirected(live_server, client_app):
     assert params["iss"] == issuer_of(live_server, client_app.pool)
 
 
+def open_login_page(live_server, app):
+    """Start an authorization request; return the client, browser and login page."""
+    rp = relying_party(live_server, app)
+    browser = ScriptedBrowser(live_server.url)
+    login_page = browser.open(rp.authorization_url()).response
+    return rp, browser, login_page
+
+
 def press_cancel(live_server, browser, app, page):
     """POST the "Cancel and return" form of a hosted login page."""
     return browser.open(
@@ -164,9 +172,7 @@ def press_cancel(live_server, browser, app, page):
 
 
 def test_cancel_on_login_page_returns_access_denied(live_server, client_app):
-    rp = relying_party(live_server, client_app)
-    browser = ScriptedBrowser(live_server.url)
-    login_page = browser.open(rp.authorization_url()).response
+    rp, browser, login_page = open_login_page(live_server, client_app)
 
     result = press_cancel(live_server, browser, client_app, login_page)
 
@@ -178,9 +184,7 @@ def test_cancel_on_login_page_returns_access_denied(live_server, client_app):
 
 def test_cancel_on_face_step_returns_access_denied(live_server, face_app, end_user):
     register_client(face_app)
-    rp = relying_party(live_server, face_app)
-    browser = ScriptedBrowser(live_server.url)
-    login_page = browser.open(rp.authorization_url()).response
+    rp, browser, login_page = open_login_page(live_server, face_app)
     face_page = browser.submit_password(login_page, "alice", END_USER_PASSWORD)
     assert b"Cancel and return to" in face_page.response.content
 
