@@ -521,3 +521,75 @@ def test_search_near_box_outside_image_finds_nothing(obama):
         )
         == []
     )
+
+
+def scaled_face(photo, face_width):
+    """Return ``photo`` resized so that its one face box is ``face_width`` px wide."""
+    (box,) = engine.face_locations(photo)
+    factor = face_width / (box[1] - box[3])
+    height, width = photo.shape[:2]
+    size = (round(width * factor), round(height * factor))
+    return np.asarray(Image.fromarray(photo).resize(size, Image.Resampling.LANCZOS))
+
+
+def gray(rgb):
+    return np.asarray(Image.fromarray(rgb).convert("L"))
+
+
+def test_level_limited_detector_misses_only_larger_faces(obama):
+    import dlib
+
+    full = dlib.get_frontal_face_detector()
+    one_level = engine.with_max_pyramid_levels(full, 1)
+    small, large = gray(scaled_face(obama, 80)), gray(scaled_face(obama, 160))
+
+    assert len(full(small, 0)) == 1
+    assert list(one_level(small, 0)) == list(full(small, 0))
+    # A 160 px face needs the levels of half size and below.
+    assert len(full(large, 0)) == 1
+    assert len(one_level(large, 0)) == 0
+    assert len(engine.with_max_pyramid_levels(full, 5)(large, 0)) == 1
+
+
+def test_near_search_uses_level_limited_detector():
+    models = engine._get_models()
+
+    assert models.near_detector is not models.detector
+    assert models.near_detector.num_detectors == models.detector.num_detectors
+
+
+@pytest.mark.parametrize("levels", [0, 256])
+def test_level_limit_out_of_range_raises(levels):
+    import dlib
+
+    with pytest.raises(ValueError, match="1 to 255"):
+        engine.with_max_pyramid_levels(dlib.get_frontal_face_detector(), levels)
+
+
+class UnknownLayoutDetector:
+    """A stand-in for a dlib detector with a given serialized state."""
+
+    detection_window_width = 80
+    detection_window_height = 80
+
+    def __init__(self, state):
+        self.state = state
+
+    def __getstate__(self):
+        return (self.state,)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        # Detector format 3 instead of 2, otherwise the layout of dlib 20.
+        bytes.fromhex("0103 0101 0100 0100 0108 0100 0150 0150 02e803"),
+        # A window of 64 px where the detector reports 80.
+        bytes.fromhex("0102 0101 0100 0100 0108 0100 0140 0140 02e803"),
+        # Cut off before the pyramid levels.
+        bytes.fromhex("0102 0101 0100 0100 0108 0100 0150 0150"),
+    ],
+    ids=["format", "window", "truncated"],
+)
+def test_level_limit_of_unknown_layout_is_none(state):
+    assert engine.with_max_pyramid_levels(UnknownLayoutDetector(state), 4) is None
