@@ -48,6 +48,17 @@ DEFAULTS = {
     # threshold, so only as many descriptors are computed as can settle the
     # majority: two first, and the third only when those two disagree.
     "MFA_FACE_DESCRIBE_FRAMES": 3,
+    # A verification whose best good frame is at most this distance from the
+    # template matches on that frame's descriptor alone, without the majority.
+    # The threshold above was calibrated on single photos, so one frame this
+    # far below it is a stricter test than the threshold's own. A frame near
+    # the threshold needs the others: in the 120 clip bursts of
+    # bench.burst_eval that share no frame with the enrollment, the distances
+    # of the first three good frames of one burst lay up to 0.34 apart
+    # (median 0.18). A value above the
+    # threshold counts as the threshold. None describes at least two frames
+    # in every verification.
+    "MFA_FACE_CLEAR_MATCH_DISTANCE": 0.4,
     # Good frames of one enrollment whose descriptors form the template: the
     # MFA_FACE_ENROLL_FRAMES that agree best among the best
     # MFA_FACE_ENROLL_CANDIDATES good frames. Enrollment happens once, so it

@@ -35,6 +35,10 @@ __all__ = [
 # a shorter burst, such as one photo sent with liveness off.
 MIN_GOOD_FRAMES = 2
 
+# Default of match_burst's clear_match_distance, meaning the configured value.
+# None cannot serve as the default, because None turns the clear match off.
+CONFIGURED = object()
+
 
 @dataclass
 class Verification:
@@ -108,35 +112,48 @@ def enrollment_template(burst):
     return template, figures
 
 
-def match_burst(template, burst, threshold=None):
+def match_burst(template, burst, threshold=None, clear_match_distance=CONFIGURED):
     """Compare the best good frames of a burst with a template.
 
-    Up to ``MFA_FACE_DESCRIBE_FRAMES`` good frames decide, best first, and the
-    burst matches when more than half of them are within the threshold (for
-    an odd count, when their median distance is). No descriptor is computed
-    once that majority is settled either way, and the descriptors that every
-    outcome needs go through the network together. Of three frames, two are
-    described first, and the third only when those two disagree.
+    The best good frame is described first, and a distance of at most
+    ``MFA_FACE_CLEAR_MATCH_DISTANCE`` is a match on its own. Otherwise up to
+    ``MFA_FACE_DESCRIBE_FRAMES`` good frames decide, best first, and the burst
+    matches when more than half of them are within the threshold (for an odd
+    count, when their median distance is). No descriptor is computed once that
+    majority is settled either way. Of three frames, the second is described
+    next, and the third only when the first two disagree.
 
     :param template: (k, 128) array of enrolled descriptors.
     :param burst: a ``burst.Burst``.
     :param threshold: maximum matching distance; the configured
         ``MFA_FACE_MATCH_THRESHOLD`` when None.
+    :param clear_match_distance: maximum distance of the best frame that
+        matches alone, capped at ``threshold``; None to always decide by the
+        majority. The configured ``MFA_FACE_CLEAR_MATCH_DISTANCE`` by default.
     :return: a Verification.
     :raises FaceError: the burst's most common quality rejection, when too few
         frames are good.
     """
     if threshold is None:
         threshold = face_settings.MFA_FACE_MATCH_THRESHOLD
+    if clear_match_distance is CONFIGURED:
+        clear_match_distance = face_settings.MFA_FACE_CLEAR_MATCH_DISTANCE
 
     good = burst.require_good_frames(MIN_GOOD_FRAMES)
     deciding = good[: face_settings.MFA_FACE_DESCRIBE_FRAMES]
+
+    best = engine.face_distance(template, deciding[0].descriptor())
+    if clear_match_distance is not None and best <= min(
+        clear_match_distance, threshold
+    ):
+        return Verification(matched=True, distance=best, distances=[best])
+
     majority = len(deciding) // 2 + 1
     # This many frames beyond the threshold make a match impossible.
     mismatch_count = len(deciding) - majority + 1
 
-    distances = []
-    within = 0
+    distances = [best]
+    within = int(best <= threshold)
     while True:
         beyond = len(distances) - within
         # The minimum number of further frames that could settle the majority,

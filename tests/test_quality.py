@@ -9,10 +9,11 @@ import io
 import cv2
 import numpy as np
 import pytest
+from django.test import override_settings
 from PIL import Image
 
 from bench import material
-from mfa_face import burst, factor, quality
+from mfa_face import burst, engine, factor, quality
 from mfa_face.conf import settings
 from tests.faces import face_bytes
 
@@ -173,11 +174,82 @@ def clip_template(clip):
     return template
 
 
+def clip_probe():
+    """Return a clip burst, a template, and the distance of the burst's best frame.
+
+    The best frame's descriptor is dropped again, so a test can see which
+    frames a match describes.
+    """
+    clip = material.read_clip()
+    analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=5))
+    template = clip_template(clip)
+    best = analysed.good_frames()[0]
+    best_distance = engine.face_distance(template, best.descriptor())
+    best._descriptor = None
+    return analysed, template, best_distance
+
+
+def test_clear_match_describes_only_the_best_frame():
+    analysed, template, best_distance = clip_probe()
+
+    result = factor.match_burst(
+        template, analysed, clear_match_distance=best_distance + 0.01
+    )
+
+    assert result.matched
+    assert result.distances == [best_distance]
+    described = [frame for frame in analysed.frames if frame._descriptor is not None]
+    assert described == analysed.good_frames()[:1]
+
+
+def test_unclear_best_frame_needs_majority():
+    analysed, template, best_distance = clip_probe()
+
+    result = factor.match_burst(
+        template, analysed, clear_match_distance=best_distance - 0.01
+    )
+
+    assert result.matched
+    assert len(result.distances) == 2
+    assert result.distances[0] == best_distance
+
+
+def test_clear_match_distance_is_capped_at_the_threshold():
+    analysed, template, best_distance = clip_probe()
+
+    # A clear match distance above the threshold does not let the best frame
+    # match beyond the threshold.
+    result = factor.match_burst(
+        template,
+        analysed,
+        threshold=best_distance - 0.01,
+        clear_match_distance=best_distance + 0.5,
+    )
+
+    assert len(result.distances) > 1
+
+
+def test_configured_clear_match_distance_applies():
+    clip = material.read_clip()
+    template = clip_template(clip)
+    frames = material.clip_burst(clip, 146, count=5)
+
+    with override_settings(MFA_FACE_CLEAR_MATCH_DISTANCE=None):
+        majority = factor.match_burst(template, burst.analyse_burst(frames))
+    with override_settings(MFA_FACE_CLEAR_MATCH_DISTANCE=majority.distances[0]):
+        clear = factor.match_burst(template, burst.analyse_burst(frames))
+
+    assert len(majority.distances) == 2
+    assert clear.distances == majority.distances[:1]
+
+
 def test_match_describes_two_frames_that_agree():
     clip = material.read_clip()
     analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=5))
 
-    result = factor.match_burst(clip_template(clip), analysed)
+    result = factor.match_burst(
+        clip_template(clip), analysed, clear_match_distance=None
+    )
 
     assert result.matched
     assert len(result.distances) == 2
@@ -188,11 +260,15 @@ def test_match_describes_third_frame_when_two_disagree():
     clip = material.read_clip()
     analysed = burst.analyse_burst(material.clip_burst(clip, 146, count=5))
     template = clip_template(clip)
-    first, second = factor.match_burst(template, analysed).distances
+    first, second = factor.match_burst(
+        template, analysed, clear_match_distance=None
+    ).distances
     # A threshold between the two distances puts one frame on each side.
     threshold = (first + second) / 2
 
-    result = factor.match_burst(template, analysed, threshold=threshold)
+    result = factor.match_burst(
+        template, analysed, threshold=threshold, clear_match_distance=None
+    )
 
     assert len(result.distances) == 3
     assert result.distances[:2] == [first, second]
