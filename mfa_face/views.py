@@ -73,11 +73,23 @@ def error_response(code, message, status=None, **extra):
 class FaceStepMixin:
     """Resolves the app and the login transaction waiting for the face step."""
 
+    # For an unknown client id, the JSON endpoints return a JSON error that the
+    # camera page can show, and the HTML page raises the 404 page.
+    json_errors = False
+
     @method_decorator(never_cache)
     def dispatch(self, request, client_id, *args, **kwargs):
         self.app = login.get_app(client_id)
         if self.app is None:
-            raise Http404("No application has this client id.")
+            if not self.json_errors:
+                raise Http404("No application has this client id.")
+            logger.info("face request for unknown client id=%.64r", client_id)
+            return error_response(
+                "unknown_application",
+                "No application has this client id. Start the sign-in again "
+                "from the application.",
+                status=404,
+            )
 
         self.transaction, self.end_user = login.pending_face_step_user(
             request, self.app
@@ -129,6 +141,8 @@ class FaceStepView(FaceStepMixin, View):
 class ChallengeView(FaceStepMixin, View):
     """Issues the one-time nonce, and for active liveness the actions, of an attempt."""
 
+    json_errors = True
+
     def post(self, request):
         problem = check_transaction(self, request)
         if problem is not None:
@@ -159,6 +173,8 @@ class ChallengeView(FaceStepMixin, View):
 
 class FrameUploadView(FaceStepMixin, View):
     """Base of the two JSON endpoints that receive a burst of frames."""
+
+    json_errors = True
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         # Django's own response, an empty HTML page, is built only for its

@@ -381,6 +381,21 @@ def test_upload_endpoint_other_method_is_json_405(client, enrolling, method):
     assert response["Allow"] == "POST"
 
 
+@pytest.mark.parametrize("name", ["challenge", "enroll", "verify"])
+def test_json_endpoint_of_unknown_client_is_json_404(client, db, name):
+    response = client.post(reverse(f"mfa_face:{name}", args=["no-such-client"]))
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "unknown_application"
+
+
+def test_face_page_of_unknown_client_is_404(client, db):
+    response = client.get(reverse("mfa_face:step", args=["no-such-client"]))
+
+    assert response.status_code == 404
+
+
 def test_frame_over_size_limit_is_413(client, enrolling, settings):
     # One byte too many for the frame, while the whole request stays under
     # the request body limit, which admits MFA_FACE_MAX_FRAMES such frames.
