@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -80,13 +81,16 @@ def issue(request, app, transaction):
         lifetime = face_settings.MFA_FACE_ACTIVE_DEADLINE
 
     now = time.time()
+    # A challenge ends no later than its sign-in, so expires_in is the time
+    # that the attempt has left.
+    transaction_end = transaction.started_at + settings.AUTHN_FIRST_FACTOR_TTL
     challenge = Challenge(
         nonce=secrets.token_urlsafe(24),
         transaction_id=transaction.id,
         liveness=level,
         actions=actions,
         issued_at=now,
-        expires_at=now + lifetime,
+        expires_at=min(now + lifetime, transaction_end),
     )
     _save(request, app, challenge)
     return challenge

@@ -525,6 +525,21 @@ def test_challenge_returns_nonce_and_burst(client, enrolling, settings):
     assert body["expires_in"] > 0
 
 
+def test_challenge_expires_with_its_sign_in(client, enrolling, settings):
+    settings.MFA_FACE_CHALLENGE_TTL = 120
+    session = client.session
+    stored = session[login.SESSION_KEY]
+    stored[enrolling.client_id]["started_at"] = (
+        time.time() - settings.AUTHN_FIRST_FACTOR_TTL + 30
+    )
+    session[login.SESSION_KEY] = stored
+    session.save()
+
+    body = request_challenge(client, enrolling).json()
+
+    assert 0 < body["expires_in"] <= 30
+
+
 def test_challenge_stored_beside_login_transaction(client, enrolling):
     nonce = new_nonce(client, enrolling)
     stored = client.session[challenges.SESSION_KEY][enrolling.client_id]
