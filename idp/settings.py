@@ -136,6 +136,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # In SQLite's default deferred mode, when two transactions both read and
+    # then write, one fails at once with "database is locked", because each
+    # holds a read lock that the other's write would wait for. IMMEDIATE takes
+    # the write lock at BEGIN, so the second waits, up to the timeout in
+    # seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache contains the counters of failed password sign-ins (authn/throttle.py).

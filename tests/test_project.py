@@ -1,9 +1,14 @@
-"""Project-wide checks: migrations match the models, system checks pass."""
+"""Project-wide checks: migrations, system checks and the database settings."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+
+from tests.faces import REPO_DIR
 
 
 @pytest.mark.django_db
@@ -17,3 +22,62 @@ def test_migrations_match_models():
 def test_system_checks_pass():
     # The JSONField checks ask the database whether it supports JSON.
     call_command("check")
+
+
+SQLITE_WRITERS = """
+import threading, time
+import django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (value INTEGER)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+connection.close()
+
+failures = []
+ready = threading.Barrier(2)
+
+def read_then_write():
+    ready.wait()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT value FROM counter")
+                (value,) = cursor.fetchone()
+                time.sleep(0.2)
+                cursor.execute("UPDATE counter SET value = %s", [value + 1])
+    except Exception as error:
+        failures.append(repr(error))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=read_then_write) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT value FROM counter")
+    print(cursor.fetchone()[0], failures)
+"""
+
+
+def test_sqlite_transactions_wait_for_each_other(tmp_path):
+    """Two transactions that read and then write one SQLite file both succeed."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "idp.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'local.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_WRITERS],
+        cwd=REPO_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2 []"
