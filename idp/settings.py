@@ -352,6 +352,18 @@ CSRF_FAILURE_VIEW = "idp.views.csrf_failure"
 # Face matching: see mfa_face/conf.py for every MFA_FACE_* name and default.
 if "MFA_FACE_MATCH_THRESHOLD" in os.environ:
     MFA_FACE_MATCH_THRESHOLD = float(os.environ["MFA_FACE_MATCH_THRESHOLD"])
+if "MFA_FACE_CLEAR_MATCH_DISTANCE" in os.environ:
+    _clear_match = os.environ["MFA_FACE_CLEAR_MATCH_DISTANCE"].strip().lower()
+    if _clear_match == "off":
+        MFA_FACE_CLEAR_MATCH_DISTANCE = None
+    else:
+        try:
+            MFA_FACE_CLEAR_MATCH_DISTANCE = float(_clear_match)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"MFA_FACE_CLEAR_MATCH_DISTANCE {_clear_match!r} is invalid. Set it "
+                "to a distance such as 0.4, or to off."
+            ) from None
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""Project-wide checks: migrations, system checks and the database settings."""
+"""Project-wide checks: migrations, system checks and settings read at start-up."""
 
 import os
 import subprocess
@@ -81,3 +81,40 @@ def test_sqlite_transactions_wait_for_each_other(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2 []"
+
+
+def configured_clear_match(value):
+    """Return the clear match distance that the settings read from ``value``."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "idp.settings",
+        "MFA_FACE_CLEAR_MATCH_DISTANCE": value,
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from mfa_face.conf import settings; "
+            "print(settings.MFA_FACE_CLEAR_MATCH_DISTANCE)",
+        ],
+        cwd=REPO_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0.35", "0.35"), ("Off", "None")])
+def test_clear_match_distance_from_environment(value, expected):
+    result = configured_clear_match(value)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_invalid_clear_match_distance_names_the_fix():
+    result = configured_clear_match("near")
+
+    assert result.returncode != 0
+    assert "Set it to a distance such as 0.4, or to off." in result.stderr
