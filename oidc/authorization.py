@@ -5,6 +5,7 @@ whether the browser's sign-on session may approve the request now, or where
 the user must go first: the hosted login or, for step-up, the face step only.
 """
 
+import re
 import time
 
 from django.urls import reverse
@@ -15,6 +16,8 @@ from authn import transaction as login
 
 from .issuer import issuer_url
 from .server import PoolOAuthLibCore
+
+S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def browser_sign_in(request):
@@ -66,6 +69,17 @@ def parameter_error(params, credentials):
     if "code_challenge" in credentials and method != "S256":
         return errors.InvalidRequestError(
             description="Unsupported code_challenge_method; use S256.",
+            state=credentials.get("state"),
+        )
+    # An S256 challenge is the base64url form of a 32-byte SHA-256 digest,
+    # without padding (RFC 7636, section 4.2 and appendix A): 43 characters.
+    # Any other value never matches a verifier, and the client would learn
+    # that only at the token endpoint.
+    challenge = credentials.get("code_challenge")
+    if challenge is not None and not S256_CHALLENGE.fullmatch(challenge):
+        return errors.InvalidRequestError(
+            description="code_challenge must be the 43-character base64url "
+            "SHA-256 of the code verifier.",
             state=credentials.get("state"),
         )
 

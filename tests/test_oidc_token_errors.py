@@ -42,6 +42,15 @@ def without_parameters(url, *names):
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def replace_parameter(url, name, value):
+    parts = urlsplit(url)
+    query = [
+        (key, value if key == name else current)
+        for key, current in parse_qsl(parts.query)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def code_of(callback):
     return query_params(callback)["code"]
 
@@ -140,6 +149,25 @@ def test_plain_pkce_method_gets_invalid_request(live_server, client_app):
     response = authorize(live_server, url)
 
     assert query_params(response.headers["Location"])["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    ["short", "A" * 42, "A" * 44, "A" * 42 + "=", "A" * 42 + "+"],
+    ids=["short", "42_chars", "44_chars", "padding", "plus_sign"],
+)
+def test_malformed_code_challenge_gets_invalid_request(
+    live_server, client_app, challenge
+):
+    rp = relying_party(live_server, client_app)
+    url = replace_parameter(rp.authorization_url(), "code_challenge", challenge)
+
+    response = authorize(live_server, url)
+
+    params = query_params(response.headers["Location"])
+    assert params["error"] == "invalid_request"
+    assert "code_challenge" in params["error_description"]
+    assert params["state"] == rp.state
 
 
 def test_unsupported_response_type_is_redirected(live_server, client_app):
