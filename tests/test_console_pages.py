@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import URLResolver, reverse
 
 from console import urls as console_urls
@@ -289,3 +290,10 @@ def test_audit_detects_problems():
     assert "<button> without a name" in problems
     assert "style attribute" in problems
     assert "0 <h1> headings" in problems
+
+
+def test_pages_link_an_icon_that_exists(client, db):
+    html = client.get(reverse("console:login")).content.decode()
+
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in html
+    assert finders.find("img/favicon.svg") is not None
