@@ -140,6 +140,11 @@ def forwarded_fields(params):
     return [(name, params[name]) for name in FORWARDED_FIELDS if params.get(name)]
 
 
+def is_signed_on(request, pool):
+    """Return True when this browser has a sign-on session of ``pool``."""
+    return login.SignOnSession.load(request, pool) is not None
+
+
 def sign_out_of_pool(request, pool):
     """End the browser's sign-on session of ``pool`` and nothing else."""
     login.end_pool_session(request, pool)

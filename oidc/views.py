@@ -219,12 +219,16 @@ class EndSessionView(PoolEndpointMixin, View):
                 },
             )
 
-        logout.sign_out_of_pool(request, self.pool)
-        logger.info(
-            "signed out by relying party pool=%s app=%s",
-            self.pool.pk,
-            logout_request.app.pk if logout_request.app else None,
-        )
+        # Without a sign-on session nothing is signed in, and a sign-in that
+        # waits for its face step stays: a link on another site must not
+        # cancel it.
+        if logout.is_signed_on(request, self.pool):
+            logout.sign_out_of_pool(request, self.pool)
+            logger.info(
+                "signed out by relying party pool=%s app=%s",
+                self.pool.pk,
+                logout_request.app.pk if logout_request.app else None,
+            )
 
         url = logout_request.redirect_url()
         if url:

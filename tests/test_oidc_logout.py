@@ -2,12 +2,14 @@
 Authlib's client and a live server."""
 
 import pytest
+from django.urls import reverse
 
 from authn.models import Application
 
 from .conftest import ADMIN_PASSWORD, END_USER_PASSWORD
 from .oidc_setup import (
     POST_LOGOUT_REDIRECT_URI,
+    password_sign_in,
     register_client,
     relying_party,
     sign_in,
@@ -157,3 +159,16 @@ def test_logout_keeps_other_pool_and_console_signed_in(
     assert is_signed_in(browser, other_rp)
     assert console.status_code == 200
     assert console.url == f"{live_server.url}/console/pools/"
+
+
+def test_logout_without_sign_on_keeps_pending_sign_in(client, face_app, end_user):
+    password_sign_in(client, face_app)
+    face_step = reverse("mfa_face:step", args=[face_app.client_id])
+    assert client.get(face_step).status_code == 200
+
+    response = client.get(
+        reverse("oidc:end_session", kwargs={"pool_id": face_app.pool_id})
+    )
+
+    assert response.status_code == 200
+    assert client.get(face_step).status_code == 200
