@@ -3,6 +3,12 @@
 import logging
 import sys
 
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -38,14 +44,36 @@ def bad_request(request, exception):
             status=400,
         )
     if wants_json(request):
-        return JsonResponse(
-            {
-                "code": "malformed_upload",
-                "message": "The upload could not be read. Reload the page and try again.",
-            },
-            status=400,
-        )
+        code, message = upload_rejection(exception)
+        return JsonResponse({"code": code, "message": message}, status=400)
     return render(request, "400.html", status=400)
+
+
+def upload_rejection(exception):
+    """Return the error code and message for a multipart body that Django rejected."""
+    if isinstance(exception, TooManyFilesSent):
+        return (
+            "too_many_files",
+            f"The upload has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} "
+            "files. Send only the camera frames of one attempt.",
+        )
+    if isinstance(exception, TooManyFieldsSent):
+        return (
+            "too_many_fields",
+            f"The upload has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} "
+            "fields. Send only the frames, the transaction and the challenge.",
+        )
+    if isinstance(exception, RequestDataTooBig):
+        return (
+            "field_too_large",
+            "A form field of the upload is larger than "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes. Send the camera "
+            "frames as files.",
+        )
+    return (
+        "malformed_upload",
+        "The upload could not be read. Reload the page and try again.",
+    )
 
 
 def csrf_failure(request, reason=""):
