@@ -362,6 +362,9 @@ class FakeTransaction:
     id = "transaction-1"
     user_id = 7
 
+    def __init__(self):
+        self.started_at = time.time()
+
 
 # Consuming a nonce records it in the database.
 @pytest.mark.django_db
