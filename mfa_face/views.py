@@ -96,6 +96,21 @@ class FaceStepMixin:
         )
         return super().dispatch(request, *args, **kwargs)
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = super().http_method_not_allowed(request, *args, **kwargs)
+        if not self.json_errors:
+            return response
+        # Django's own response, an empty HTML page, is built only for its
+        # "Method Not Allowed" log line. A JSON error replaces it.
+        allowed = response["Allow"]
+        response = error_response(
+            "method_not_allowed",
+            f"{request.method} is not accepted here. Send a POST request.",
+            status=405,
+        )
+        response["Allow"] = allowed
+        return response
+
     def face_device(self):
         return FaceDevice.objects.filter(user=self.end_user, confirmed=True).first()
 
@@ -175,18 +190,6 @@ class FrameUploadView(FaceStepMixin, View):
     """Base of the two JSON endpoints that receive a burst of frames."""
 
     json_errors = True
-
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        # Django's own response, an empty HTML page, is built only for its
-        # "Method Not Allowed" log line. A JSON error replaces it.
-        super().http_method_not_allowed(request, *args, **kwargs)
-        response = error_response(
-            "method_not_allowed",
-            f"{request.method} is not accepted here. POST the camera frames.",
-            status=405,
-        )
-        response["Allow"] = "POST"
-        return response
 
     def post(self, request):
         # Without this check a JSON or raw image body has no transaction field

@@ -372,13 +372,14 @@ def test_non_multipart_upload_is_415(client, enrolling, end_user, body, content_
     assert not FaceDevice.objects.filter(user=end_user).exists()
 
 
+@pytest.mark.parametrize("name", ["challenge", "enroll", "verify"])
 @pytest.mark.parametrize("method", ["get", "put", "delete"])
-def test_upload_endpoint_other_method_is_json_405(client, enrolling, method):
-    url = reverse("mfa_face:verify", args=[enrolling.client_id])
+def test_json_endpoint_other_method_is_json_405(client, enrolling, name, method):
+    url = reverse(f"mfa_face:{name}", args=[enrolling.client_id])
     response = getattr(client, method)(url)
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
-    assert response["Allow"] == "POST"
+    assert response["Allow"] == "POST, OPTIONS"
 
 
 @pytest.mark.parametrize("name", ["challenge", "enroll", "verify"])
@@ -388,6 +389,13 @@ def test_json_endpoint_of_unknown_client_is_json_404(client, db, name):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "unknown_application"
+
+
+def test_unroutable_json_endpoint_is_json_404(client, db):
+    response = client.post("/login/a%2Fb/face/verify/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_face_page_of_unknown_client_is_404(client, db):
