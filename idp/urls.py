@@ -16,4 +16,5 @@ urlpatterns = [
 ]
 
 handler400 = "idp.views.bad_request"
+handler404 = "idp.views.not_found"
 handler500 = "idp.views.server_error"

@@ -19,6 +19,11 @@ logger = logging.getLogger(__name__)
 JSON_PATH_SUFFIXES = ("/enroll/", "/verify/", "/challenge/")
 
 
+def json_error(code, message, status):
+    """Return the JSON error body of the face step's endpoints."""
+    return JsonResponse({"code": code, "message": message}, status=status)
+
+
 def wants_json(request):
     accept = request.headers.get("Accept", "")
     return "application/json" in accept or request.path.endswith(JSON_PATH_SUFFIXES)
@@ -45,7 +50,7 @@ def bad_request(request, exception):
         )
     if wants_json(request):
         code, message = upload_rejection(exception)
-        return JsonResponse({"code": code, "message": message}, status=400)
+        return json_error(code, message, status=400)
     return render(request, "400.html", status=400)
 
 
@@ -76,16 +81,25 @@ def upload_rejection(exception):
     )
 
 
+def not_found(request, exception):
+    """Return a 404 response, in JSON for the face step's endpoints."""
+    if wants_json(request):
+        return json_error(
+            "not_found",
+            "Nothing is at this address. Start the sign-in again from the application.",
+            status=404,
+        )
+    return render(request, "404.html", status=404)
+
+
 def csrf_failure(request, reason=""):
     """Return a 403 response for a POST whose CSRF token is missing or wrong."""
     logger.info("csrf failure path=%s reason=%s", request.path, reason)
     if wants_json(request):
-        return JsonResponse(
-            {
-                "code": "csrf_failed",
-                "message": "The CSRF token is missing or expired (CSRF check failed). "
-                "Reload the page and try again.",
-            },
+        return json_error(
+            "csrf_failed",
+            "The CSRF token is missing or expired (CSRF check failed). Reload the "
+            "page and try again.",
             status=403,
         )
     return render(request, "403_csrf.html", status=403)
