@@ -208,6 +208,7 @@ def main():
         f"{differ} decisions differ"
     )
     spread_of_first_three(clip)
+    farthest_frame_of_burst(clip)
 
 
 def spread_of_first_three(clip):
@@ -239,6 +240,25 @@ def spread_of_first_three(clip):
         f"  first three good frames of {len(spreads)} bursts that share no frame "
         f"with the enrollment: distances spread by {np.median(spreads):.3f} "
         f"(median) to {max(spreads):.3f}"
+    )
+
+
+def farthest_frame_of_burst(clip):
+    """Print how far the best frame of each genuine burst lies from its farthest frame.
+
+    The distance is between the two frames' descriptors, without a template,
+    so it shows how far apart frames of one person in one burst can be.
+    """
+    farthest = []
+    for start in genuine_starts():
+        probe = burst.analyse_burst(
+            material.clip_burst(clip, start, BURST_FRAMES, BURST_STEP)
+        )
+        best, *others = burst.describe(probe.good_frames())
+        farthest.append(max(engine.face_distance(best, other) for other in others))
+    print(
+        f"  best frame to the farthest good frame of its burst, {len(farthest)} "
+        f"bursts: median {np.median(farthest):.3f}, largest {max(farthest):.3f}"
     )
 
 

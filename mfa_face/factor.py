@@ -142,6 +142,10 @@ def match_burst(template, burst, threshold=None, clear_match_distance=CONFIGURED
     good = burst.require_good_frames(MIN_GOOD_FRAMES)
     deciding = good[: face_settings.MFA_FACE_DESCRIBE_FRAMES]
 
+    # NOTE: no check ties the deciding frames to the person in the other
+    # frames. A client that pastes the user's face into its most frontal
+    # frame passes with that one frame, or with two when the clear match is
+    # off (docs/accuracy.md, passive liveness limits).
     best = engine.face_distance(template, deciding[0].descriptor())
     if clear_match_distance is not None and best <= min(
         clear_match_distance, threshold
