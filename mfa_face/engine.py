@@ -440,7 +440,8 @@ def with_max_pyramid_levels(detector, levels):
     :param detector: a ``dlib.fhog_object_detector``.
     :param levels: number of pyramid levels, 1 to 255; level 0 is the image
         itself and each further level is 5/6 the size of the one before.
-    :return: the copy, or None when the state does not have the layout of
+    :return: the copy; ``detector`` itself when it scans no more than
+        ``levels`` already; None when the state does not have the layout of
         dlib 19 and 20, and the caller keeps the full scan.
     """
     import dlib
@@ -470,12 +471,14 @@ def with_max_pyramid_levels(detector, levels):
         detector.detection_window_width,
         detector.detection_window_height,
     ]
-    if values[:_MAX_LEVELS_FIELD] != expected or values[_MAX_LEVELS_FIELD] < levels:
+    if values[:_MAX_LEVELS_FIELD] != expected:
         logger.warning(
             "The face detector's serialized form is not the one of dlib 19 "
             "and 20, so nearby face searches scan every pyramid level."
         )
         return None
+    if values[_MAX_LEVELS_FIELD] <= levels:
+        return detector
 
     _, start, end = fields[_MAX_LEVELS_FIELD]
     patched = state[:start] + _dlib_int(levels) + state[end:]

@@ -558,6 +558,14 @@ def test_near_search_uses_level_limited_detector():
     assert models.near_detector.num_detectors == models.detector.num_detectors
 
 
+def test_level_limit_above_current_returns_same_detector():
+    import dlib
+
+    three_levels = engine.with_max_pyramid_levels(dlib.get_frontal_face_detector(), 3)
+
+    assert engine.with_max_pyramid_levels(three_levels, 5) is three_levels
+
+
 @pytest.mark.parametrize("levels", [0, 256])
 def test_level_limit_out_of_range_raises(levels):
     import dlib
