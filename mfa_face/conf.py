@@ -44,9 +44,10 @@ DEFAULTS = {
     # Milliseconds between two frames of a burst.
     "MFA_FACE_BURST_INTERVAL_MS": 400,
     # Good frames of one verification whose descriptors can decide it, best
-    # first. A verification matches when more than half of them are within the
-    # threshold, so only as many descriptors are computed as can settle the
-    # majority: two first, and the third only when those two disagree.
+    # first. Unless the best frame is a clear match (below), a verification
+    # matches when more than half of them are within the threshold, so only as
+    # many descriptors are computed as can settle the majority: the best
+    # frame, then the second, and the third only when those two disagree.
     "MFA_FACE_DESCRIBE_FRAMES": 3,
     # A verification whose best good frame is at most this distance from the
     # template matches on that frame's descriptor alone, without the majority.
