@@ -19,9 +19,11 @@ logger = logging.getLogger(__name__)
 JSON_PATH_SUFFIXES = ("/enroll/", "/verify/", "/challenge/")
 
 
-def json_error(code, message, status):
+def json_error(code, message, status, headers=None):
     """Return the JSON error body of the face step's endpoints."""
-    return JsonResponse({"code": code, "message": message}, status=status)
+    return JsonResponse(
+        {"code": code, "message": message}, status=status, headers=headers
+    )
 
 
 def wants_json(request):
@@ -115,11 +117,9 @@ def server_error(request):
     if isinstance(error, DatabaseError):
         logger.error("database unavailable path=%s error=%s", request.path, error)
         if wants_json(request):
-            return JsonResponse(
-                {
-                    "code": "service_unavailable",
-                    "message": "The service is briefly unavailable. Try again in a minute.",
-                },
+            return json_error(
+                "service_unavailable",
+                "The service is briefly unavailable. Try again in a minute.",
                 status=503,
                 headers={"Retry-After": "30"},
             )
@@ -128,8 +128,7 @@ def server_error(request):
         return response
 
     if wants_json(request):
-        return JsonResponse(
-            {"code": "server_error", "message": "Something went wrong. Try again."},
-            status=500,
+        return json_error(
+            "server_error", "Something went wrong. Try again.", status=500
         )
     return render(request, "500.html", status=500)

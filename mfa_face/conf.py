@@ -45,8 +45,8 @@ DEFAULTS = {
     "MFA_FACE_BURST_INTERVAL_MS": 400,
     # Good frames of one verification whose descriptors can decide it, best
     # first. Unless the best frame is a clear match (below), a verification
-    # matches when more than half of them are within the threshold, so only as
-    # many descriptors are computed as can settle the majority: the best
+    # matches when more than half of them are within the threshold. Only as
+    # many descriptors are computed as can settle that majority: the best
     # frame, then the second, and the third only when those two disagree.
     "MFA_FACE_DESCRIBE_FRAMES": 3,
     # A verification whose best good frame is at most this distance from the
@@ -56,9 +56,8 @@ DEFAULTS = {
     # the threshold needs the others: in the 120 clip bursts of
     # bench.burst_eval that share no frame with the enrollment, the distances
     # of the first three good frames of one burst lay up to 0.34 apart
-    # (median 0.18). A value above the
-    # threshold counts as the threshold. None describes at least two frames
-    # in every verification.
+    # (median 0.18). A value above the threshold counts as the threshold.
+    # None describes at least two frames in every verification.
     "MFA_FACE_CLEAR_MATCH_DISTANCE": 0.4,
     # Good frames of one enrollment whose descriptors form the template: the
     # MFA_FACE_ENROLL_FRAMES that agree best among the best

@@ -440,9 +440,9 @@ def with_max_pyramid_levels(detector, levels):
     :param detector: a ``dlib.fhog_object_detector``.
     :param levels: number of pyramid levels, 1 to 255; level 0 is the image
         itself and each further level is 5/6 the size of the one before.
-    :return: the copy; ``detector`` itself when it scans no more than
-        ``levels`` already; None when the state does not have the layout of
-        dlib 19 and 20, and the caller keeps the full scan.
+    :return: the copy, or ``detector`` itself when it already scans no more
+        than ``levels``. None when the state does not have the layout of dlib
+        19 and 20, so that the caller keeps the full scan.
     """
     import dlib
 

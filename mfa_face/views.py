@@ -100,8 +100,8 @@ class FaceStepMixin:
         response = super().http_method_not_allowed(request, *args, **kwargs)
         if not self.json_errors:
             return response
-        # Django's own response, an empty HTML page, is built only for its
-        # "Method Not Allowed" log line. A JSON error replaces it.
+        # Django's own response is an empty HTML page. A JSON error replaces
+        # it and keeps its Allow header.
         allowed = response["Allow"]
         response = error_response(
             "method_not_allowed",

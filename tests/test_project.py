@@ -63,20 +63,26 @@ with connection.cursor() as cursor:
 """
 
 
-def test_sqlite_transactions_wait_for_each_other(tmp_path):
-    """Two transactions that read and then write one SQLite file both succeed."""
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "idp.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'local.sqlite3'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SQLITE_WRITERS],
+def run_with_settings(code, **environment):
+    """Run Python ``code`` in a new process with the project's settings.
+
+    :param environment: variables set for that process only.
+    :return: the ``subprocess.CompletedProcess``, with its output as text.
+    """
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=REPO_DIR,
-        env=environment,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "idp.settings", **environment},
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def test_sqlite_transactions_wait_for_each_other(tmp_path):
+    """Two transactions that read and then write one SQLite file both succeed."""
+    result = run_with_settings(
+        SQLITE_WRITERS, DATABASE_URL=f"sqlite:///{tmp_path / 'local.sqlite3'}"
     )
 
     assert result.returncode == 0, result.stderr
@@ -84,24 +90,11 @@ def test_sqlite_transactions_wait_for_each_other(tmp_path):
 
 
 def configured_clear_match(value):
-    """Return the clear match distance that the settings read from ``value``."""
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "idp.settings",
-        "MFA_FACE_CLEAR_MATCH_DISTANCE": value,
-    }
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from mfa_face.conf import settings; "
-            "print(settings.MFA_FACE_CLEAR_MATCH_DISTANCE)",
-        ],
-        cwd=REPO_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    """Run a process that prints the clear match distance read from ``value``."""
+    return run_with_settings(
+        "import django; django.setup(); from mfa_face.conf import settings; "
+        "print(settings.MFA_FACE_CLEAR_MATCH_DISTANCE)",
+        MFA_FACE_CLEAR_MATCH_DISTANCE=value,
     )
 
 
